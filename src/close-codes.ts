@@ -1,0 +1,57 @@
+/**
+ * Why LiveShare closes a WebSocket or refuses a client: one place for every code and reason, so a
+ * client author can always tell what happened (documented in the README). Codes reuse Hocuspocus's
+ * where they fit (4401, 4403, 1009); reasons are the stable, machine-readable part.
+ */
+export const CloseCode = {
+  Normal: 1000,
+  /** A frame larger than MAX_MESSAGE_BYTES (sent by the WebSocket layer itself). */
+  MessageTooBig: 1009,
+  InternalError: 1011,
+  /** Hocuspocus's generic reset: reconnect and resync. */
+  ResetConnection: 4205,
+  BadRequest: 4400,
+  Unauthorized: 4401,
+  Forbidden: 4403,
+  NotFound: 4404,
+  Timeout: 4408,
+  /** The session ended or the diagram was deleted while connected. */
+  Gone: 4410,
+  RateLimited: 4429,
+  /** The update could not be made durable; nothing was acknowledged — reconnect and retry. */
+  StorageUnavailable: 4503,
+  ServerShutdown: 4001,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+export const CloseReason = {
+  MissingToken: "missing-token",
+  MalformedToken: "malformed-token",
+  InvalidSignature: "invalid-signature",
+  TokenExpired: "token-expired",
+  InvalidClaims: "invalid-claims",
+  InvalidRoomId: "invalid-room-id",
+  UnknownRoom: "unknown-room",
+  SessionEnded: "session-ended",
+  DiagramDeleted: "diagram-deleted",
+  AccessRevoked: "access-revoked",
+  PermissionDenied: "permission-denied",
+  RoomFull: "room-full",
+  RateLimited: "rate-limited",
+  StorageUnavailable: "storage-unavailable",
+  MessageTooBig: "message-too-big",
+  ServerShutdown: "server-shutdown",
+} as const;
+export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
+
+/** A refusal carrying its close code and reason; Hocuspocus sends `reason` as the permission-denied text. */
+export class Refusal extends Error {
+  constructor(
+    readonly code: CloseCode,
+    readonly reason: string,
+    message?: string,
+  ) {
+    super(message ?? reason);
+    this.name = "Refusal";
+  }
+}

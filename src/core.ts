@@ -1,0 +1,34 @@
+import type { Hocuspocus } from "@hocuspocus/server";
+import type { Config } from "./config.ts";
+import type { Tokens } from "./auth/tokens.ts";
+import type { Logger } from "./logger.ts";
+import type { Metrics } from "./metrics.ts";
+import type { Access } from "./rooms/access.ts";
+import type { LiveRooms } from "./rooms/live-rooms.ts";
+import type { Database } from "./storage/database.ts";
+import type { DiagramStore } from "./storage/diagrams.ts";
+import type { DocumentStore } from "./storage/documents.ts";
+import type { SessionStore } from "./storage/sessions.ts";
+import type { UserStore } from "./storage/users.ts";
+import type { SchemaGuard } from "./extensions/schema-guard.ts";
+import type { DurableLog } from "./extensions/durable-log.ts";
+
+/** The parts of a running LiveShare that transports (HTTP, the JSON protocol) work with. */
+export interface Core {
+  config: Config;
+  logger: (module: string) => Logger;
+  db: Database;
+  tokens: Tokens;
+  users: UserStore;
+  diagrams: DiagramStore;
+  sessions: SessionStore;
+  documents: DocumentStore;
+  access: Access;
+  rooms: LiveRooms;
+  hocuspocus: Hocuspocus;
+  schemaGuard: SchemaGuard;
+  durableLog: DurableLog;
+  metrics: Metrics;
+  /** Answers what `/readyz` reports: every dependency and whether it is up. */
+  readiness(): Promise<Record<string, boolean>>;
+}

@@ -1,0 +1,47 @@
+import { Database as DatabaseExtension } from "@hocuspocus/extension-database";
+import type { Access } from "../rooms/access.ts";
+import type { DocumentStore } from "../storage/documents.ts";
+import type { Logger } from "../logger.ts";
+
+export interface PersistenceOptions {
+  access: Access;
+  documents: DocumentStore;
+  logger: Logger;
+  onLoaded?: (seconds: number, logEntries: number) => void;
+  onStored?: (seconds: number, bytes: number, error?: unknown) => void;
+}
+
+/**
+ * Loads a room's document from its diagram (compacted state + durable log) and, on Hocuspocus's store
+ * debounce, compacts the log into the state. Durability does not depend on this store: every update
+ * is in the log before it is acknowledged (see `durable-log.ts`).
+ */
+export function persistence({ access, documents, logger, onLoaded, onStored }: PersistenceOptions): DatabaseExtension {
+  const extension = new DatabaseExtension({
+    async fetch({ documentName }) {
+      const diagramId = await access.diagramOf(documentName);
+      if (!diagramId) throw new Error(`room ${documentName} has no diagram`);
+      const started = performance.now();
+      const stored = await documents.load(diagramId);
+      onLoaded?.((performance.now() - started) / 1000, stored.logEntries);
+      if (stored.skipped > 0) logger.error({ roomId: documentName, diagramId, skipped: stored.skipped }, "skipped undecodable log entries");
+      logger.info({ roomId: documentName, diagramId, logEntries: stored.logEntries }, "document loaded");
+      return stored.update;
+    },
+    async store({ documentName, state }) {
+      const diagramId = await access.diagramOf(documentName);
+      if (!diagramId) return;
+      const started = performance.now();
+      try {
+        const result = await documents.compact(diagramId, state);
+        onStored?.((performance.now() - started) / 1000, result.stateBytes);
+        logger.debug({ roomId: documentName, diagramId, ...result }, "document compacted");
+      } catch (error) {
+        onStored?.((performance.now() - started) / 1000, 0, error);
+        logger.error({ err: error, roomId: documentName, diagramId }, "document store failed; the update log still holds every change");
+        throw error;
+      }
+    },
+  });
+  return Object.assign(extension, { extensionName: "persistence" });
+}

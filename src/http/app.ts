@@ -1,0 +1,58 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Core } from "../core.ts";
+import type { Identity } from "../auth/tokens.ts";
+import { TokenRejected } from "../auth/tokens.ts";
+import type { RoomControl } from "../rooms/room-control.ts";
+import { ErrorCode, HttpError } from "./errors.ts";
+import { devTokenRoutes } from "./routes/dev-token.ts";
+import { diagramRoutes } from "./routes/diagrams.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
+import { operatorRoutes } from "./routes/operator.ts";
+
+export interface AppEnv {
+  Variables: { identity: Identity };
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The REST API: JSON in and out, errors as `{ error: { code, message } }` with a fitting status. */
+export function createApp(core: Core, control: RoomControl): Hono<AppEnv> {
+  const log = core.logger("http");
+  const app = new Hono<AppEnv>();
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) return c.json({ error: { code: error.code, message: error.message } }, error.status);
+    log.error({ err: error, method: c.req.method, path: c.req.path }, "request failed");
+    return c.json({ error: { code: ErrorCode.Internal, message: "internal server error" } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { code: ErrorCode.NotFound, message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json({ error: { code: ErrorCode.PayloadTooLarge, message: `request bodies are limited to ${MAX_BODY_BYTES} bytes` } }, 413),
+    }),
+  );
+
+  app.route("/", operatorRoutes(core));
+  if (!core.config.authSecret) app.route("/api/dev", devTokenRoutes(core));
+
+  // Every other /api route needs a bearer token.
+  app.use("/api/*", async (c, next) => {
+    const header = c.req.header("authorization");
+    const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    try {
+      c.set("identity", await core.tokens.verify(token));
+    } catch (error) {
+      if (error instanceof TokenRejected) throw new HttpError(401, ErrorCode.Unauthorized, error.reason);
+      throw error;
+    }
+    await core.users.record(c.get("identity"));
+    await next();
+  });
+  app.route("/api/diagrams", diagramRoutes(core, control));
+  app.route("/api/liveshare/sessions", sessionRoutes(core, control));
+  return app;
+}

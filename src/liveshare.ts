@@ -1,0 +1,173 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { getRequestListener } from "@hono/node-server";
+import { Server, type Extension, type onRequestPayload, type onUpgradePayload } from "@hocuspocus/server";
+import type { Config } from "./config.ts";
+import type { ConnectionContext } from "./context.ts";
+import type { Core } from "./core.ts";
+import { Tokens } from "./auth/tokens.ts";
+import { authentication } from "./extensions/authentication.ts";
+import { DurableLog } from "./extensions/durable-log.ts";
+import { persistence } from "./extensions/persistence.ts";
+import { SchemaGuard } from "./extensions/schema-guard.ts";
+import { createApp } from "./http/app.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics } from "./metrics.ts";
+import { Access } from "./rooms/access.ts";
+import { LiveRooms } from "./rooms/live-rooms.ts";
+import { RoomControl } from "./rooms/room-control.ts";
+import type { Database } from "./storage/database.ts";
+import { DiagramStore } from "./storage/diagrams.ts";
+import { DocumentStore } from "./storage/documents.ts";
+import { openDatabase } from "./storage/open.ts";
+import { SessionStore } from "./storage/sessions.ts";
+import { devAuthSecret } from "./storage/settings.ts";
+import { UpdateLog } from "./storage/update-log.ts";
+import { UserStore } from "./storage/users.ts";
+
+/** The WebSocket paths served on the one port. */
+export const YJS_PATH = "/collab";
+export const JSON_PROTOCOL_PATH = "/api/liveshare/ws";
+
+export interface LiveShareOptions {
+  /** Use this database instead of opening the configured one (tests); it is not closed by `close()`. */
+  db?: Database;
+  /** PostgreSQL schema to open (tests give each server its own). */
+  schema?: string;
+  logger?: { root: Logger; child: (module: string) => Logger };
+}
+
+export interface LiveShare {
+  core: Core;
+  server: Server<ConnectionContext>;
+  /** Starts listening; resolves with the bound port (useful with PORT=0). */
+  listen(): Promise<number>;
+  /** Closes every connection, stores every open document, closes the database. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Builds a LiveShare server from its configuration: storage, Hocuspocus with LiveShare's extensions, HTTP. */
+export async function createLiveShare(config: Config, options: LiveShareOptions = {}): Promise<LiveShare> {
+  const logging =
+    options.logger ?? createLogger({ level: config.logLevel, moduleLevels: config.moduleLogLevels, pretty: process.stdout.isTTY && !config.production });
+  const log = logging.child("server");
+  const db = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(options.schema ? { schema: options.schema } : {}) }));
+  const secret = config.authSecret ?? (await devAuthSecret(db));
+  const tokens = new Tokens(secret);
+  const metrics = createMetrics();
+  const access = new Access(db);
+  const rooms = new LiveRooms();
+  const control = new RoomControl(rooms);
+  const documents = new DocumentStore(db);
+  const updateLog = new UpdateLog(db);
+  updateLog.onBatch = (entries, seconds, error) => {
+    metrics.appendSeconds.observe(seconds);
+    metrics.appendBatchSize.observe(entries);
+    if (error) metrics.appendFailures.inc();
+  };
+
+  const schemaGuard = new SchemaGuard({ rooms, logger: logging.child("schema"), onRepair: (n) => metrics.invariantRepairs.inc(n) });
+  const durableLog = new DurableLog({ log: updateLog, logger: logging.child("durability"), diagramOf: (roomId) => access.diagramOf(roomId) });
+
+  const core: Core = {
+    config,
+    logger: logging.child,
+    db,
+    tokens,
+    users: new UserStore(db),
+    diagrams: new DiagramStore(db),
+    sessions: new SessionStore(db),
+    documents,
+    access,
+    rooms,
+    hocuspocus: undefined as unknown as Core["hocuspocus"],
+    schemaGuard,
+    durableLog,
+    metrics,
+    async readiness() {
+      const database = await db.ping().then(
+        () => true,
+        () => false,
+      );
+      return { database };
+    },
+  };
+
+  const app = createApp(core, control);
+  const handleHttp = getRequestListener(app.fetch, { overrideGlobalObjects: false });
+  const routing: Extension = {
+    extensionName: "routing",
+    priority: 2000,
+    async onRequest({ request, response }: onRequestPayload) {
+      await handleHttp(request, response);
+      // Rejecting with nothing stops Hocuspocus's default "Welcome" response.
+      throw null;
+    },
+    async onUpgrade({ request, socket }: onUpgradePayload) {
+      const path = new URL(request.url ?? "/", "http://localhost").pathname;
+      if (path === YJS_PATH) return;
+      refuseUpgrade(socket, 404, `no WebSocket endpoint at ${path}; Yjs clients connect to ${YJS_PATH}`);
+      throw null;
+    },
+  };
+
+  const server = new Server<ConnectionContext>({
+    name: "liveshare",
+    port: config.port,
+    address: config.host,
+    quiet: true,
+    stopOnSignals: false,
+    // Durability comes from the update log, so the full-state store is only compaction: rarer is cheaper.
+    debounce: 5_000,
+    maxDebounce: 30_000,
+    flushDelay: config.flushDelayMs,
+    websocketOptions: { maxPayload: config.maxMessageBytes },
+    extensions: [
+      routing,
+      authentication({ tokens: () => tokens, access, users: core.users, logger: logging.child("auth") }),
+      schemaGuard,
+      durableLog,
+      persistence({
+        access,
+        documents,
+        logger: logging.child("persistence"),
+        onLoaded: (seconds) => {
+          metrics.documentsLoaded.inc();
+          metrics.documentLoadSeconds.observe(seconds);
+        },
+        onStored: (seconds, _bytes, error) => {
+          metrics.storeSeconds.observe(seconds);
+          if (error) metrics.storeFailures.inc();
+        },
+      }),
+    ],
+  });
+  core.hocuspocus = server.hocuspocus;
+
+  let closing: Promise<void> | undefined;
+  return {
+    core,
+    server,
+    async listen() {
+      await server.listen();
+      log.info({ host: config.host, port: server.address.port, database: db.kind, mode: config.authSecret ? "production" : "development" }, "listening");
+      return server.address.port;
+    },
+    close() {
+      closing ??= (async () => {
+        log.info("shutting down: closing connections and storing open documents");
+        await server.destroy();
+        if (!options.db) await db.close();
+        log.info("stopped");
+      })();
+      return closing;
+    },
+  };
+}
+
+function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ error: { code: "not_found", message } });
+  socket.end(`HTTP/1.1 ${status} Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+export type { IncomingMessage };

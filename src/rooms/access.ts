@@ -1,0 +1,65 @@
+import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
+import type { Sql } from "../storage/database.ts";
+import type { Role, SharePermission } from "../storage/diagrams.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+export interface RoomAccess {
+  roomId: string;
+  diagramId: string;
+  role: Role;
+}
+
+/** Who may do what: owner, editor (share "edit") or viewer (share "view"); answered from the database each time. */
+export class Access {
+  /** Room id → diagram id; a session's diagram never changes, so this is safe to keep. */
+  private readonly diagramOfRoom = new Map<string, string>();
+
+  constructor(private readonly sql: Sql) {}
+
+  /** The user's access to a live room, or a Refusal saying why not. */
+  async toRoom(roomId: string, userId: string): Promise<RoomAccess> {
+    if (!isUuid(roomId)) throw new Refusal(CloseCode.BadRequest, CloseReason.InvalidRoomId, "room ids are UUIDs");
+    const [row] = await this.sql.query<{ diagram_id: string; ended: boolean; owner_id: string; permission: SharePermission | null }>(
+      `SELECT s.diagram_id, s.ended_at IS NOT NULL AS ended, d.owner_id, sh.permission
+         FROM liveshare_sessions s
+         JOIN diagrams d ON d.id = s.diagram_id
+         LEFT JOIN diagram_shares sh ON sh.diagram_id = d.id AND sh.user_id = $2
+        WHERE s.id = $1`,
+      [roomId, userId],
+    );
+    if (!row) throw new Refusal(CloseCode.NotFound, CloseReason.UnknownRoom, "no such room");
+    if (row.ended) throw new Refusal(CloseCode.Gone, CloseReason.SessionEnded, "the session has ended");
+    const role = roleFrom(row.owner_id, row.permission, userId);
+    if (!role) throw new Refusal(CloseCode.Forbidden, CloseReason.PermissionDenied, "no access to this diagram");
+    this.diagramOfRoom.set(roomId, row.diagram_id);
+    return { roomId, diagramId: row.diagram_id, role };
+  }
+
+  /** The diagram behind a room id (any session, ended or not), or undefined. */
+  async diagramOf(roomId: string): Promise<string | undefined> {
+    const known = this.diagramOfRoom.get(roomId);
+    if (known) return known;
+    if (!isUuid(roomId)) return undefined;
+    const [row] = await this.sql.query<{ diagram_id: string }>("SELECT diagram_id FROM liveshare_sessions WHERE id = $1", [roomId]);
+    if (row) this.diagramOfRoom.set(roomId, row.diagram_id);
+    return row?.diagram_id;
+  }
+
+  forget(roomId: string): void {
+    this.diagramOfRoom.delete(roomId);
+  }
+}
+
+export function roleFrom(ownerId: string, permission: SharePermission | null, userId: string): Role | undefined {
+  if (ownerId === userId) return "owner";
+  if (permission === "edit") return "editor";
+  if (permission === "view") return "viewer";
+  return undefined;
+}
+
+export const canEdit = (role: Role | undefined): boolean => role === "owner" || role === "editor";

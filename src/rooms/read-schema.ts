@@ -1,0 +1,24 @@
+import * as Y from "yjs";
+import type { Core } from "../core.ts";
+import { readSchema, type SchemaJson } from "../schema-doc/index.ts";
+
+/**
+ * The diagram as JSON. A room loaded on this instance answers from memory (with its live element
+ * versions); otherwise the stored document is read — it holds every acknowledged edit.
+ */
+export async function readDiagramSchema(core: Core, diagramId: string): Promise<SchemaJson & { diagram_id: string; schema_version: 1 }> {
+  const session = await core.sessions.activeFor(diagramId);
+  const live = session ? core.rooms.get(session.id) : undefined;
+  if (live && session) {
+    const versions = core.schemaGuard.versionsOf(session.id);
+    return { diagram_id: diagramId, schema_version: 1, ...readSchema(live, versions ? (id) => versions.versionOf(id) : undefined) };
+  }
+  const stored = await core.documents.load(diagramId);
+  const doc = new Y.Doc();
+  if (stored.update) Y.applyUpdate(doc, stored.update);
+  try {
+    return { diagram_id: diagramId, schema_version: 1, ...readSchema(doc) };
+  } finally {
+    doc.destroy();
+  }
+}

@@ -1,0 +1,57 @@
+import { CloseCode, CloseReason } from "../close-codes.ts";
+import type { Role } from "../storage/diagrams.ts";
+import type { LiveRooms } from "./live-rooms.ts";
+
+/** A change to who may be in a room, applied to the live connections of every instance. */
+export type ControlEvent =
+  | { type: "session-ended"; roomId: string }
+  | { type: "diagram-deleted"; diagramId: string; roomIds: string[] }
+  | { type: "access-changed"; diagramId: string; userId: string; role: Role | null };
+
+/**
+ * Makes permission changes take effect at once for connected users: revoked users are disconnected
+ * with a reason, downgraded users become read-only, ended sessions and deleted diagrams empty their
+ * rooms. `publish` hands each event to the other instances (Redis) once it is applied here.
+ */
+export class RoomControl {
+  publish: ((event: ControlEvent) => void) | undefined;
+
+  constructor(private readonly rooms: LiveRooms) {}
+
+  /** Applies an event here and hands it on to the other instances. */
+  emit(event: ControlEvent): number {
+    const affected = this.apply(event);
+    this.publish?.(event);
+    return affected;
+  }
+
+  /** Applies an event to this instance's connections; returns how many were affected. */
+  apply(event: ControlEvent): number {
+    switch (event.type) {
+      case "session-ended":
+        return this.rooms.disconnect(event.roomId, { code: CloseCode.Gone, reason: CloseReason.SessionEnded });
+      case "diagram-deleted": {
+        let closed = 0;
+        const roomIds = new Set([...event.roomIds, ...this.rooms.roomsOfDiagram(event.diagramId)]);
+        for (const roomId of roomIds) closed += this.rooms.disconnect(roomId, { code: CloseCode.Gone, reason: CloseReason.DiagramDeleted });
+        return closed;
+      }
+      case "access-changed": {
+        let affected = 0;
+        for (const roomId of this.rooms.roomsOfDiagram(event.diagramId)) {
+          for (const member of this.rooms.membersOf(roomId)) {
+            if (member.context.user.userId !== event.userId || member.context.role === "owner") continue;
+            affected += 1;
+            if (event.role === null) {
+              member.close({ code: CloseCode.Forbidden, reason: CloseReason.AccessRevoked });
+            } else {
+              member.context.role = event.role;
+              member.readOnly = event.role === "viewer";
+            }
+          }
+        }
+        return affected;
+      }
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import * as Y from "yjs";
+import type { Database } from "./database.ts";
+
+export interface StoredDocument {
+  /** The compacted state merged with every logged update after it; null for a diagram never edited. */
+  update: Uint8Array | null;
+  /** How many log entries were merged in (a long tail means compaction is behind). */
+  logEntries: number;
+  /** Log entries that could not be decoded and were skipped. */
+  skipped: number;
+}
+
+export interface CompactionResult {
+  stateBytes: number;
+  /** Log entries folded into the state and deleted. */
+  compacted: number;
+}
+
+/**
+ * A diagram's Yjs document in the database: a compacted state (`diagram_documents`) plus the durable
+ * update log after it (`diagram_updates`, appended by `UpdateLog`).
+ *
+ * Compaction is a union, never a cut-off: it folds exactly the log rows it read into the state and
+ * deletes exactly those rows. A row that commits later (a slower concurrent append, another instance)
+ * stays in the log and is loaded next time, so no interleaving can lose an acknowledged update.
+ */
+export class DocumentStore {
+  constructor(private readonly db: Database) {}
+
+  async load(diagramId: string): Promise<StoredDocument> {
+    const { state, updates } = await this.db.transaction(async (tx) => {
+      if (this.db.kind === "postgres") await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      const [doc] = await tx.query<{ state: Uint8Array }>("SELECT state FROM diagram_documents WHERE diagram_id = $1", [diagramId]);
+      const rows = await tx.query<{ data: Uint8Array }>("SELECT data FROM diagram_updates WHERE diagram_id = $1 ORDER BY seq", [
+        diagramId,
+      ]);
+      return { state: doc?.state, updates: rows.map((r) => r.data) };
+    });
+    const parts = state && state.length > 0 ? [state, ...updates] : updates;
+    if (parts.length === 0) return { update: null, logEntries: 0, skipped: 0 };
+    try {
+      return { update: Y.mergeUpdates(parts), logEntries: updates.length, skipped: 0 };
+    } catch {
+      // One undecodable entry must not make the whole diagram unloadable: keep every part that decodes.
+      const valid = parts.filter(isDecodable);
+      return { update: valid.length > 0 ? Y.mergeUpdates(valid) : null, logEntries: updates.length, skipped: parts.length - valid.length };
+    }
+  }
+
+  /**
+   * Folds `liveState` (the in-memory document, may be null) and the log into the stored state, then
+   * deletes the log rows it folded in. Serialised per diagram by a row lock.
+   */
+  async compact(diagramId: string, liveState: Uint8Array | null): Promise<CompactionResult> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(
+        "INSERT INTO diagram_documents (diagram_id, state) VALUES ($1, $2) ON CONFLICT (diagram_id) DO NOTHING",
+        [diagramId, new Uint8Array(0)],
+      );
+      const [doc] = await tx.query<{ state: Uint8Array }>("SELECT state FROM diagram_documents WHERE diagram_id = $1 FOR UPDATE", [
+        diagramId,
+      ]);
+      const rows = await tx.query<{ seq: number; data: Uint8Array }>(
+        "SELECT seq, data FROM diagram_updates WHERE diagram_id = $1 ORDER BY seq",
+        [diagramId],
+      );
+      // Integrating into a garbage-collecting Y.Doc (rather than mergeUpdates) drops the content of
+      // deleted items, so a diagram edited for hours does not keep every overwritten value.
+      const ydoc = new Y.Doc({ gc: true });
+      for (const part of [doc?.state, liveState, ...rows.map((r) => r.data)]) {
+        if (part && part.length > 0 && isDecodable(part)) Y.applyUpdate(ydoc, part);
+      }
+      const state = Y.encodeStateAsUpdate(ydoc);
+      ydoc.destroy();
+      const maxSeq = rows.at(-1)?.seq ?? 0;
+      await tx.query(
+        "UPDATE diagram_documents SET state = $2, state_seq = GREATEST(state_seq, $3), updated_at = now() WHERE diagram_id = $1",
+        [diagramId, state, maxSeq],
+      );
+      if (rows.length > 0) {
+        await tx.query("DELETE FROM diagram_updates WHERE diagram_id = $1 AND seq = ANY($2::bigint[])", [
+          diagramId,
+          rows.map((r) => r.seq),
+        ]);
+      }
+      return { stateBytes: state.length, compacted: rows.length };
+    });
+  }
+
+  /** Bytes stored for the diagram: compacted state plus log. */
+  async storedBytes(diagramId: string): Promise<{ state: number; log: number; logEntries: number }> {
+    const [row] = await this.db.query<{ state: number | null; log: number | null; entries: number }>(
+      `SELECT (SELECT octet_length(state) FROM diagram_documents WHERE diagram_id = $1) AS state,
+              (SELECT sum(octet_length(data))::int FROM diagram_updates WHERE diagram_id = $1) AS log,
+              (SELECT count(*)::int FROM diagram_updates WHERE diagram_id = $1) AS entries`,
+      [diagramId],
+    );
+    return { state: row?.state ?? 0, log: row?.log ?? 0, logEntries: row?.entries ?? 0 };
+  }
+}
+
+/** True when `update` is a well-formed Yjs update. */
+export function isDecodable(update: Uint8Array): boolean {
+  try {
+    Y.decodeUpdate(update);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,71 @@
+import type { Database } from "./database.ts";
+
+export interface LogEntry {
+  diagramId: string;
+  data: Uint8Array;
+  userId: string | null;
+}
+
+interface Pending extends LogEntry {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Rows per INSERT: three parameters each, well under PostgreSQL's 65535-parameter limit. */
+const MAX_BATCH = 1000;
+
+/**
+ * The durable update log with group commit. `append` resolves once the entry is committed. While one
+ * batch is being written, new entries queue up and go out together in the next single INSERT, so
+ * many concurrent writers cost a few transactions rather than one each.
+ */
+export class UpdateLog {
+  private queue: Pending[] = [];
+  private writing = false;
+  /** Observers of each written batch (metrics): size and how long the INSERT took. */
+  onBatch: ((entries: number, seconds: number, error?: unknown) => void) | undefined;
+
+  constructor(private readonly db: Database) {}
+
+  append(entry: LogEntry): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ ...entry, resolve, reject });
+      if (!this.writing) {
+        this.writing = true;
+        // A microtask lets appends made in the same tick share the first batch.
+        queueMicrotask(() => void this.drain());
+      }
+    });
+  }
+
+  /** Entries waiting for the next batch. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      const started = performance.now();
+      try {
+        await this.write(batch);
+        this.onBatch?.(batch.length, (performance.now() - started) / 1000);
+        for (const entry of batch) entry.resolve();
+      } catch (error) {
+        this.onBatch?.(batch.length, (performance.now() - started) / 1000, error);
+        for (const entry of batch) entry.reject(error);
+      }
+    }
+    this.writing = false;
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    const values: string[] = [];
+    const params: unknown[] = [];
+    for (const entry of batch) {
+      values.push(`($${params.length + 1}, $${params.length + 2}, $${params.length + 3})`);
+      params.push(entry.diagramId, entry.data, entry.userId);
+    }
+    await this.db.query(`INSERT INTO diagram_updates (diagram_id, data, user_id) VALUES ${values.join(", ")}`, params);
+  }
+}
