@@ -57,6 +57,13 @@ describe("applyOperation on tables", () => {
     });
   });
 
+  it("treats ids as opaque strings, even __proto__", () => {
+    const doc = new Y.Doc();
+    applyOperation(doc, { type: "CreateTable", table_id: "__proto__", name: "odd", x: 0, y: 0, columns: [{ id: "constructor", name: "c", type: "int" }] }, "me");
+    expect(readTable(doc, "__proto__")?.columns.map((c) => c.id)).toEqual(["constructor"]);
+    expect(({} as Record<string, unknown>).name).toBeUndefined();
+  });
+
   it("keeps the ids the client chose", () => {
     const doc = usersAndOrders();
     expect(readSchema(doc).tables.map((t) => t.id)).toEqual([ORDERS, USERS]);
@@ -331,6 +338,11 @@ describe("a refused operation", () => {
     ["a column id already in the table", { type: "AddColumn", table_id: USERS, column: { id: "users.email", name: "again", type: "int" } }, "conflict"],
     [
       "a relationship id already taken",
+      { type: "CreateRelationship", relationship_id: ORDERS_USER, from_table: ORDERS, from_columns: ["orders.id"], to_table: USERS, to_columns: ["users.id"], cardinality: "one_to_one" },
+      "conflict",
+    ],
+    [
+      "a relationship id taken by a table",
       { type: "CreateRelationship", relationship_id: USERS, from_table: ORDERS, from_columns: ["orders.id"], to_table: USERS, to_columns: ["users.id"], cardinality: "one_to_one" },
       "conflict",
     ],
