@@ -12,6 +12,8 @@ import type { SessionStore } from "./storage/sessions.ts";
 import type { UserStore } from "./storage/users.ts";
 import type { SchemaGuard } from "./extensions/schema-guard.ts";
 import type { DurableLog } from "./extensions/durable-log.ts";
+import type { SnapshotManager } from "./snapshots/snapshot-manager.ts";
+import type { SnapshotStore } from "./storage/snapshots.ts";
 
 /** The parts of a running LiveShare that transports (HTTP, the JSON protocol) work with. */
 export interface Core {
@@ -29,6 +31,8 @@ export interface Core {
   schemaGuard: SchemaGuard;
   durableLog: DurableLog;
   metrics: Metrics;
+  snapshotStore: SnapshotStore;
+  snapshots: SnapshotManager;
   /** Answers what `/readyz` reports: every dependency and whether it is up. */
   readiness(): Promise<Record<string, boolean>>;
 }

@@ -24,6 +24,8 @@ import { SessionStore } from "./storage/sessions.ts";
 import { devAuthSecret } from "./storage/settings.ts";
 import { UpdateLog } from "./storage/update-log.ts";
 import { UserStore } from "./storage/users.ts";
+import { SnapshotStore } from "./storage/snapshots.ts";
+import { SnapshotManager } from "./snapshots/snapshot-manager.ts";
 
 /** The WebSocket paths served on the one port. */
 export const YJS_PATH = "/collab";
@@ -69,6 +71,19 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   const schemaGuard = new SchemaGuard({ rooms, logger: logging.child("schema"), onRepair: (n) => metrics.invariantRepairs.inc(n) });
   const durableLog = new DurableLog({ log: updateLog, logger: logging.child("durability"), diagramOf: (roomId) => access.diagramOf(roomId) });
 
+  const snapshotStore = new SnapshotStore(db);
+  const snapshots = new SnapshotManager({
+    db,
+    documents,
+    snapshots: snapshotStore,
+    rooms,
+    access,
+    intervalMs: config.snapshotIntervalMs,
+    retention: config.snapshotRetention,
+    logger: logging.child("snapshots"),
+    metrics,
+  });
+
   const core: Core = {
     config,
     logger: logging.child,
@@ -84,6 +99,8 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     schemaGuard,
     durableLog,
     metrics,
+    snapshotStore,
+    snapshots,
     async readiness() {
       const database = await db.ping().then(
         () => true,
@@ -150,12 +167,14 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     server,
     async listen() {
       await server.listen();
+      snapshots.start();
       log.info({ host: config.host, port: server.address.port, database: db.kind, mode: config.authSecret ? "production" : "development" }, "listening");
       return server.address.port;
     },
     close() {
       closing ??= (async () => {
         log.info("shutting down: closing connections and storing open documents");
+        await snapshots.stop();
         await server.destroy();
         if (!options.db) await db.close();
         log.info("stopped");

@@ -1,4 +1,4 @@
-import type { Extension, beforeHandleMessagePayload, onChangePayload } from "@hocuspocus/server";
+import type { Extension, afterLoadDocumentPayload, beforeHandleMessagePayload } from "@hocuspocus/server";
 import { isTransactionOrigin } from "@hocuspocus/server";
 import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
@@ -25,11 +25,11 @@ export interface DurableLogOptions {
  * socket closes with `storage-unavailable`, and the provider resends the change when it reconnects.
  *
  * Server-side edits (JSON protocol, restores, invariant repairs: origin `local`) are applied first and
- * appended from `onChange`; `settled(origin)` resolves once such an edit is durable.
+ * appended from the document's `update` event; `settled(origin)` resolves once such an edit is durable.
  */
 export class DurableLog implements Extension {
   extensionName = "durable-log";
-  priority = 500;
+  priority = 950;
   private readonly localAppends = new WeakMap<object, Promise<void>>();
 
   constructor(private readonly options: DurableLogOptions) {}
@@ -57,12 +57,17 @@ export class DurableLog implements Extension {
     }
   }
 
-  async onChange({ transactionOrigin, update, documentName }: onChangePayload): Promise<void> {
-    if (!isTransactionOrigin(transactionOrigin) || transactionOrigin.source !== "local") return;
-    const context = transactionOrigin.context as { userId?: string } | undefined;
-    const appended = this.appendLocal(documentName, update, context?.userId ?? null);
-    this.localAppends.set(transactionOrigin, appended);
-    await appended;
+  /**
+   * Server-side edits are caught from the document's own `update` event, synchronously, so that
+   * `settled(origin)` knows about an edit as soon as its transaction returns.
+   */
+  async afterLoadDocument({ document, documentName }: afterLoadDocumentPayload): Promise<void> {
+    document.on("update", (update: Uint8Array, origin: unknown) => {
+      if (!isTransactionOrigin(origin) || origin.source !== "local") return;
+      const context = origin.context as { userId?: string } | undefined;
+      const appended = this.appendLocal(documentName, update, context?.userId ?? null);
+      this.localAppends.set(origin, appended);
+    });
   }
 
   /** Resolves when the server-side edit made with `origin` is in the log (immediately if it changed nothing). */

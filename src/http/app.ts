@@ -9,6 +9,7 @@ import { devTokenRoutes } from "./routes/dev-token.ts";
 import { diagramRoutes } from "./routes/diagrams.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { operatorRoutes } from "./routes/operator.ts";
+import { snapshotRoutes } from "./routes/snapshots.ts";
 
 export interface AppEnv {
   Variables: { identity: Identity };
@@ -54,5 +55,6 @@ export function createApp(core: Core, control: RoomControl): Hono<AppEnv> {
   });
   app.route("/api/diagrams", diagramRoutes(core, control));
   app.route("/api/liveshare/sessions", sessionRoutes(core, control));
+  app.route("/api/liveshare/sessions", snapshotRoutes(core));
   return app;
 }

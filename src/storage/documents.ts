@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import type { Database } from "./database.ts";
+import type { Database, Sql } from "./database.ts";
 
 export interface StoredDocument {
   /** The compacted state merged with every logged update after it; null for a diagram never edited. */
@@ -49,42 +49,48 @@ export class DocumentStore {
 
   /**
    * Folds `liveState` (the in-memory document, may be null) and the log into the stored state, then
-   * deletes the log rows it folded in. Serialised per diagram by a row lock.
+   * deletes the log rows it folded in, keeping who edited when in `diagram_edit_activity`. Serialised
+   * per diagram by a row lock; runs inside `tx` when given (a snapshot stores itself in the same
+   * transaction).
    */
-  async compact(diagramId: string, liveState: Uint8Array | null): Promise<CompactionResult> {
-    return this.db.transaction(async (tx) => {
+  async compact(diagramId: string, liveState: Uint8Array | null, tx?: Sql): Promise<CompactionResult> {
+    if (!tx) return this.db.transaction((t) => this.compact(diagramId, liveState, t));
+    await tx.query("INSERT INTO diagram_documents (diagram_id, state) VALUES ($1, $2) ON CONFLICT (diagram_id) DO NOTHING", [
+      diagramId,
+      new Uint8Array(0),
+    ]);
+    const [doc] = await tx.query<{ state: Uint8Array }>("SELECT state FROM diagram_documents WHERE diagram_id = $1 FOR UPDATE", [
+      diagramId,
+    ]);
+    const rows = await tx.query<{ seq: number; data: Uint8Array }>("SELECT seq, data FROM diagram_updates WHERE diagram_id = $1 ORDER BY seq", [
+      diagramId,
+    ]);
+    // Integrating into a garbage-collecting Y.Doc (rather than mergeUpdates) drops the content of
+    // deleted items, so a diagram edited for hours does not keep every overwritten value.
+    const ydoc = new Y.Doc({ gc: true });
+    for (const part of [doc?.state, liveState, ...rows.map((r) => r.data)]) {
+      if (part && part.length > 0 && isDecodable(part)) Y.applyUpdate(ydoc, part);
+    }
+    const state = Y.encodeStateAsUpdate(ydoc);
+    ydoc.destroy();
+    const seqs = rows.map((r) => r.seq);
+    await tx.query("UPDATE diagram_documents SET state = $2, state_seq = GREATEST(state_seq, $3), updated_at = now() WHERE diagram_id = $1", [
+      diagramId,
+      state,
+      seqs.at(-1) ?? 0,
+    ]);
+    if (seqs.length > 0) {
       await tx.query(
-        "INSERT INTO diagram_documents (diagram_id, state) VALUES ($1, $2) ON CONFLICT (diagram_id) DO NOTHING",
-        [diagramId, new Uint8Array(0)],
+        `INSERT INTO diagram_edit_activity (diagram_id, user_id, minute, edits)
+         SELECT diagram_id, user_id, date_trunc('minute', created_at), count(*)
+           FROM diagram_updates WHERE diagram_id = $1 AND seq = ANY($2::bigint[]) AND user_id IS NOT NULL
+          GROUP BY diagram_id, user_id, date_trunc('minute', created_at)
+         ON CONFLICT (diagram_id, minute, user_id) DO UPDATE SET edits = diagram_edit_activity.edits + EXCLUDED.edits`,
+        [diagramId, seqs],
       );
-      const [doc] = await tx.query<{ state: Uint8Array }>("SELECT state FROM diagram_documents WHERE diagram_id = $1 FOR UPDATE", [
-        diagramId,
-      ]);
-      const rows = await tx.query<{ seq: number; data: Uint8Array }>(
-        "SELECT seq, data FROM diagram_updates WHERE diagram_id = $1 ORDER BY seq",
-        [diagramId],
-      );
-      // Integrating into a garbage-collecting Y.Doc (rather than mergeUpdates) drops the content of
-      // deleted items, so a diagram edited for hours does not keep every overwritten value.
-      const ydoc = new Y.Doc({ gc: true });
-      for (const part of [doc?.state, liveState, ...rows.map((r) => r.data)]) {
-        if (part && part.length > 0 && isDecodable(part)) Y.applyUpdate(ydoc, part);
-      }
-      const state = Y.encodeStateAsUpdate(ydoc);
-      ydoc.destroy();
-      const maxSeq = rows.at(-1)?.seq ?? 0;
-      await tx.query(
-        "UPDATE diagram_documents SET state = $2, state_seq = GREATEST(state_seq, $3), updated_at = now() WHERE diagram_id = $1",
-        [diagramId, state, maxSeq],
-      );
-      if (rows.length > 0) {
-        await tx.query("DELETE FROM diagram_updates WHERE diagram_id = $1 AND seq = ANY($2::bigint[])", [
-          diagramId,
-          rows.map((r) => r.seq),
-        ]);
-      }
-      return { stateBytes: state.length, compacted: rows.length };
-    });
+      await tx.query("DELETE FROM diagram_updates WHERE diagram_id = $1 AND seq = ANY($2::bigint[])", [diagramId, seqs]);
+    }
+    return { stateBytes: state.length, compacted: rows.length };
   }
 
   /** Bytes stored for the diagram: compacted state plus log. */

@@ -1,0 +1,114 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
+import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+const tableNames = (p: TestProvider) => readSchema(p.doc).tables.map((t) => t.name).sort();
+
+describe("snapshots", () => {
+  let server: TestServer;
+  const providers: TestProvider[] = [];
+  afterEach(async () => {
+    for (const p of providers.splice(0)) p.destroy();
+    await server?.close();
+  });
+  const connect = (roomId: string, token: string) => {
+    const p = newProvider(server.wsUrl, roomId, token);
+    providers.push(p);
+    return p;
+  };
+  const list = async (roomId: string, token: string) => {
+    const { status, body } = await server.api.request("GET", `/api/liveshare/sessions/${roomId}/snapshots`, { token });
+    expect(status).toBe(200);
+    return body.snapshots as Array<{ id: string; element_count: number; size_bytes: number; present_users: { user_id: string }[]; changed_since_by: { user_id: string; edits: number }[] }>;
+  };
+  const logEntries = async (diagramId: string) => (await server.liveshare.core.documents.storedBytes(diagramId)).logEntries;
+
+  it("snapshots a changing room each interval, compacts the log, and stops when nothing changes", async () => {
+    server = await newLiveShare({ SNAPSHOT_INTERVAL_MS: "200" });
+    const { token, userId, roomId, diagramId } = await server.api.room();
+    const p = connect(roomId, token);
+    await synced(p);
+    applyOperation(p.doc, { type: "CreateTable", name: "t1", x: 0, y: 0 }, "t");
+    await acknowledged(p);
+    expect(await logEntries(diagramId)).toBeGreaterThan(0);
+    await waitFor(async () => (await list(roomId, token)).length === 1, "the first snapshot");
+    const [first] = await list(roomId, token);
+    expect(first!.element_count).toBe(1);
+    expect(first!.size_bytes).toBeGreaterThan(0);
+    expect(first!.present_users.map((u) => u.user_id)).toEqual([userId]);
+    expect(first!.changed_since_by.map((u) => u.user_id)).toEqual([userId]);
+    expect(await logEntries(diagramId)).toBe(0);
+
+    // Quiet room: several intervals pass without a new snapshot.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await list(roomId, token)).toHaveLength(1);
+
+    applyOperation(p.doc, { type: "CreateTable", name: "t2", x: 0, y: 0 }, "t");
+    await waitFor(async () => (await list(roomId, token)).length === 2, "a second snapshot after a change");
+    expect((await list(roomId, token))[0]!.element_count).toBe(2);
+  });
+
+  it("keeps only the configured number of stored snapshots", async () => {
+    server = await newLiveShare({ SNAPSHOT_INTERVAL_MS: "150", SNAPSHOT_RETENTION: "2" });
+    const { token, roomId } = await server.api.room();
+    const p = connect(roomId, token);
+    await synced(p);
+    for (let i = 0; i < 4; i++) {
+      applyOperation(p.doc, { type: "CreateTable", name: `t${i}`, x: i, y: 0 }, "t");
+      await acknowledged(p);
+      const before = server.liveshare.core.metrics.snapshotsCreated;
+      const count = (await before.get()).values[0]?.value ?? 0;
+      await waitFor(async () => ((await before.get()).values[0]?.value ?? 0) > count, "a snapshot");
+    }
+    const snapshots = await list(roomId, token);
+    expect(snapshots).toHaveLength(2);
+    expect(snapshots[0]!.element_count).toBe(4);
+    expect(server.liveshare.core.snapshots.inMemory(roomId).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("restores a snapshot as a new change that reaches every client and survives a reload", async () => {
+    server = await newLiveShare({ SNAPSHOT_INTERVAL_MS: "150" });
+    const { token, roomId, diagramId } = await server.api.room();
+    const [a, b] = [connect(roomId, token), connect(roomId, token)];
+    await Promise.all([synced(a), synced(b)]);
+    applyOperation(a.doc, { type: "CreateTable", name: "keep", x: 0, y: 0 }, "t");
+    await waitFor(async () => (await list(roomId, token)).length === 1, "a snapshot of 'keep'");
+    const [snapshot] = await list(roomId, token);
+
+    const keepId = readSchema(a.doc).tables[0]!.id;
+    applyOperation(a.doc, { type: "DeleteTable", table_id: keepId }, "t");
+    applyOperation(b.doc, { type: "CreateTable", name: "later", x: 0, y: 0 }, "t");
+    await waitFor(() => tableNames(a).join() === "later" && tableNames(b).join() === "later", "edits after the snapshot");
+
+    const restored = await server.api.request("POST", `/api/liveshare/sessions/${roomId}/snapshots/${snapshot!.id}/restore`, { token });
+    expect(restored.status).toBe(200);
+    await waitFor(() => tableNames(a).join() === "keep" && tableNames(b).join() === "keep", "the restore to reach both clients");
+    // The restore is durable: a cold load of the diagram shows it.
+    await acknowledged(a);
+    const stored = await server.liveshare.core.documents.load(diagramId);
+    const { Doc, applyUpdate } = await import("yjs");
+    const cold = new Doc();
+    applyUpdate(cold, stored.update!);
+    expect(readSchema(cold).tables.map((t) => t.name)).toEqual(["keep"]);
+  });
+
+  it("refuses restores from viewers and of snapshots of another diagram", async () => {
+    server = await newLiveShare({ SNAPSHOT_INTERVAL_MS: "150" });
+    const owner = await server.api.room("owner");
+    const viewer = await server.api.login("viewer");
+    await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${viewer.userId}`, { token: owner.token, body: { permission: "view" } });
+    const p = connect(owner.roomId, owner.token);
+    await synced(p);
+    applyOperation(p.doc, { type: "CreateTable", name: "x", x: 0, y: 0 }, "t");
+    await waitFor(async () => (await list(owner.roomId, owner.token)).length === 1, "a snapshot");
+    const [snapshot] = await list(owner.roomId, owner.token);
+    const byViewer = await server.api.request("POST", `/api/liveshare/sessions/${owner.roomId}/snapshots/${snapshot!.id}/restore`, { token: viewer.token });
+    expect(byViewer.status).toBe(403);
+    const other = await server.api.room("someone-else");
+    const foreign = await server.api.request("POST", `/api/liveshare/sessions/${other.roomId}/snapshots/${snapshot!.id}/restore`, { token: other.token });
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.error.code).toBe("not_found");
+  });
+});
