@@ -1,14 +1,22 @@
 import { gunzipSync, gzipSync } from "node:zlib";
+import * as Y from "yjs";
+import type { Encoding } from "../storage/documents.ts";
 
 /** Snapshots larger than this are gzip-compressed; small ones are not worth the CPU. */
 export const COMPRESS_ABOVE_BYTES = 16 * 1024;
 
-/** A Yjs update as stored: compressed when large. */
-export function encodeSnapshot(update: Uint8Array): { data: Uint8Array; compressed: boolean } {
-  if (update.length <= COMPRESS_ABOVE_BYTES) return { data: update, compressed: false };
-  return { data: gzipSync(update, { level: 6 }), compressed: true };
+/**
+ * A Yjs (v1) update as stored: re-encoded in the v2 format, whose run-length coding shrinks long edit
+ * histories dramatically, and gzip-compressed when still large.
+ */
+export function encodeSnapshot(update: Uint8Array): { data: Uint8Array; compressed: boolean; encoding: Encoding } {
+  const v2 = Y.convertUpdateFormatV1ToV2(update);
+  if (v2.length <= COMPRESS_ABOVE_BYTES) return { data: v2, compressed: false, encoding: "v2" };
+  return { data: gzipSync(v2, { level: 6 }), compressed: true, encoding: "v2" };
 }
 
-export function decodeSnapshot(data: Uint8Array, compressed: boolean): Uint8Array {
-  return compressed ? new Uint8Array(gunzipSync(data)) : data;
+/** The stored snapshot back as a v1 update. */
+export function decodeSnapshot(data: Uint8Array, compressed: boolean, encoding: Encoding): Uint8Array {
+  const raw = compressed ? new Uint8Array(gunzipSync(data)) : data;
+  return encoding === "v2" ? Y.convertUpdateFormatV2ToV1(raw) : raw;
 }

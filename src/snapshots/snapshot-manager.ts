@@ -101,7 +101,7 @@ export class SnapshotManager {
     const started = performance.now();
     const update = Y.encodeStateAsUpdate(document);
     const stateVector = Y.encodeStateVector(document);
-    const { data, compressed } = encodeSnapshot(update);
+    const { data, compressed, encoding } = encodeSnapshot(update);
     const count = elementCount(document);
     const presentUserIds = this.options.rooms.usersPresent(roomId).map((u) => u.user_id);
     const row = await this.options.db.transaction(async (tx) => {
@@ -114,7 +114,7 @@ export class SnapshotManager {
       }
       await this.options.documents.compact(diagramId, update, tx);
       const inserted = await this.options.snapshots.insert(
-        { sessionId: roomId, diagramId, data, compressed, elementCount: count, presentUserIds, createdBy },
+        { sessionId: roomId, diagramId, data, compressed, encoding, elementCount: count, presentUserIds, createdBy },
         tx,
       );
       await tx.query("UPDATE liveshare_snapshots SET state_vector = $2 WHERE id = $1", [inserted.id, stateVector]);
@@ -155,7 +155,7 @@ export class SnapshotManager {
     if (!stored) return undefined;
     return {
       id: stored.id,
-      data: decodeSnapshot(stored.snapshot_data, stored.compressed),
+      data: decodeSnapshot(stored.snapshot_data, stored.compressed, stored.encoding),
       element_count: stored.element_count,
       created_at: stored.created_at,
     };

@@ -30,11 +30,14 @@ export class DocumentStore {
   async load(diagramId: string): Promise<StoredDocument> {
     const { state, updates } = await this.db.transaction(async (tx) => {
       if (this.db.kind === "postgres") await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-      const [doc] = await tx.query<{ state: Uint8Array }>("SELECT state FROM diagram_documents WHERE diagram_id = $1", [diagramId]);
+      const [doc] = await tx.query<{ state: Uint8Array; state_encoding: Encoding }>(
+        "SELECT state, state_encoding FROM diagram_documents WHERE diagram_id = $1",
+        [diagramId],
+      );
       const rows = await tx.query<{ data: Uint8Array }>("SELECT data FROM diagram_updates WHERE diagram_id = $1 ORDER BY seq", [
         diagramId,
       ]);
-      return { state: doc?.state, updates: rows.map((r) => r.data) };
+      return { state: doc ? asV1(doc.state, doc.state_encoding) : undefined, updates: rows.map((r) => r.data) };
     });
     const parts = state && state.length > 0 ? [state, ...updates] : updates;
     if (parts.length === 0) return { update: null, logEntries: 0, skipped: 0 };
@@ -59,22 +62,24 @@ export class DocumentStore {
       diagramId,
       new Uint8Array(0),
     ]);
-    const [doc] = await tx.query<{ state: Uint8Array }>("SELECT state FROM diagram_documents WHERE diagram_id = $1 FOR UPDATE", [
-      diagramId,
-    ]);
+    const [doc] = await tx.query<{ state: Uint8Array; state_encoding: Encoding }>(
+      "SELECT state, state_encoding FROM diagram_documents WHERE diagram_id = $1 FOR UPDATE",
+      [diagramId],
+    );
     const rows = await tx.query<{ seq: number; data: Uint8Array }>("SELECT seq, data FROM diagram_updates WHERE diagram_id = $1 ORDER BY seq", [
       diagramId,
     ]);
     // Integrating into a garbage-collecting Y.Doc (rather than mergeUpdates) drops the content of
     // deleted items, so a diagram edited for hours does not keep every overwritten value.
     const ydoc = new Y.Doc({ gc: true });
-    for (const part of [doc?.state, liveState, ...rows.map((r) => r.data)]) {
+    if (doc && doc.state.length > 0) applyStored(ydoc, doc.state, doc.state_encoding);
+    for (const part of [liveState, ...rows.map((r) => r.data)]) {
       if (part && part.length > 0 && isDecodable(part)) Y.applyUpdate(ydoc, part);
     }
-    const state = Y.encodeStateAsUpdate(ydoc);
+    const state = Y.encodeStateAsUpdateV2(ydoc);
     ydoc.destroy();
     const seqs = rows.map((r) => r.seq);
-    await tx.query("UPDATE diagram_documents SET state = $2, state_seq = GREATEST(state_seq, $3), updated_at = now() WHERE diagram_id = $1", [
+    await tx.query("UPDATE diagram_documents SET state = $2, state_encoding = 'v2', state_seq = GREATEST(state_seq, $3), updated_at = now() WHERE diagram_id = $1", [
       diagramId,
       state,
       seqs.at(-1) ?? 0,
@@ -113,4 +118,18 @@ export function isDecodable(update: Uint8Array): boolean {
   } catch {
     return false;
   }
+}
+
+/** How a stored state is encoded: Yjs's v1 update format (what clients send) or the far more compact v2. */
+export type Encoding = "v1" | "v2";
+
+/** A stored update in the v1 format the wire protocol and `Y.mergeUpdates` use. */
+export function asV1(update: Uint8Array, encoding: Encoding): Uint8Array {
+  if (update.length === 0) return update;
+  return encoding === "v2" ? Y.convertUpdateFormatV2ToV1(update) : update;
+}
+
+function applyStored(doc: Y.Doc, update: Uint8Array, encoding: Encoding): void {
+  if (encoding === "v2") Y.applyUpdateV2(doc, update);
+  else Y.applyUpdate(doc, update);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Sql } from "./database.ts";
+import type { Encoding } from "./documents.ts";
 
 export interface SnapshotRow {
   id: string;
@@ -9,6 +10,7 @@ export interface SnapshotRow {
   size_bytes: number;
   element_count: number;
   compressed: boolean;
+  encoding: Encoding;
   present_user_ids: string[];
   created_by: string;
 }
@@ -18,12 +20,13 @@ export interface NewSnapshot {
   diagramId: string;
   data: Uint8Array;
   compressed: boolean;
+  encoding: Encoding;
   elementCount: number;
   presentUserIds: string[];
   createdBy: "interval" | "restore" | "shutdown";
 }
 
-const COLUMNS = `id, session_id, diagram_id, created_at::text AS created_at, size_bytes, element_count, compressed,
+const COLUMNS = `id, session_id, diagram_id, created_at::text AS created_at, size_bytes, element_count, compressed, encoding,
   present_user_ids::text[] AS present_user_ids, created_by`;
 
 /** `liveshare_snapshots`: a session's stored snapshots (Yjs updates, compressed when large). */
@@ -32,8 +35,8 @@ export class SnapshotStore {
 
   async insert(snapshot: NewSnapshot, tx: Sql = this.sql): Promise<SnapshotRow> {
     const [row] = await tx.query<SnapshotRow>(
-      `INSERT INTO liveshare_snapshots (id, session_id, diagram_id, snapshot_data, size_bytes, element_count, compressed, present_user_ids, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::uuid[], $9) RETURNING ${COLUMNS}`,
+      `INSERT INTO liveshare_snapshots (id, session_id, diagram_id, snapshot_data, size_bytes, element_count, compressed, present_user_ids, created_by, encoding)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::uuid[], $9, $10) RETURNING ${COLUMNS}`,
       [
         randomUUID(),
         snapshot.sessionId,
@@ -44,6 +47,7 @@ export class SnapshotStore {
         snapshot.compressed,
         snapshot.presentUserIds,
         snapshot.createdBy,
+        snapshot.encoding,
       ],
     );
     return row!;

@@ -7,7 +7,7 @@ import { ApiClient } from "../helpers/api.ts";
 import { freshDatabase, startServerProcess, type ServerProcess } from "../helpers/process.ts";
 import { newProvider, synced, type TestProvider } from "../helpers/provider.ts";
 import { Random } from "../helpers/random.ts";
-import { sleep } from "../helpers/wait.ts";
+import { sleep, waitFor } from "../helpers/wait.ts";
 
 /**
  * The durability promise: once the server has acknowledged an edit (the provider's unsyncedChanges
@@ -37,10 +37,13 @@ async function killAndRecover(env: Record<string, string>, rounds: number, seed:
           const name = `r${round}-e${counter++}`;
           made[i]!.push(name);
           applyOperation(providers[i]!.doc, { type: "CreateTable", name, x: counter, y: round }, "test");
-          await sleep(random.int(0, 8));
+          // Mostly bursts, sometimes a pause long enough for acknowledgements to catch up.
+          await sleep(random.bool(0.8) ? random.int(0, 4) : random.int(10, 40));
         }
       })();
-      await sleep(random.int(150, 900));
+      const ackedBefore = acked.size;
+      await waitFor(() => acked.size > ackedBefore, "some edits to be acknowledged");
+      await sleep(random.int(0, 600));
       await server.stop("SIGKILL");
       editing = false;
       await editLoop;
@@ -53,7 +56,6 @@ async function killAndRecover(env: Record<string, string>, rounds: number, seed:
       const stored = new Set<string>(body.tables.map((t: { name: string }) => t.name));
       const lost = [...acked].filter((name) => !stored.has(name));
       expect(lost, `round ${round} (seed ${seed}): acknowledged edits lost after SIGKILL`).toEqual([]);
-      expect(acked.size).toBeGreaterThan(0);
     }
   } finally {
     await server.stop("SIGKILL");
