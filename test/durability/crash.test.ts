@@ -38,12 +38,12 @@ async function killAndRecover(env: Record<string, string>, rounds: number, seed:
           made[i]!.push(name);
           applyOperation(providers[i]!.doc, { type: "CreateTable", name, x: counter, y: round }, "test");
           // Mostly bursts, sometimes a pause long enough for acknowledgements to catch up.
-          await sleep(random.bool(0.8) ? random.int(0, 4) : random.int(10, 40));
+          await sleep(random.chance(0.8) ? random.int(5) : 10 + random.int(31));
         }
       })();
       const ackedBefore = acked.size;
       await waitFor(() => acked.size > ackedBefore, "some edits to be acknowledged");
-      await sleep(random.int(0, 600));
+      await sleep(random.int(600));
       await server.stop("SIGKILL");
       editing = false;
       await editLoop;
