@@ -1,0 +1,128 @@
+/**
+ * The `/api/liveshare/ws` WebSocket endpoint: accepts upgrades handed over by the HTTP server (the
+ * same port as Hocuspocus), turns frames into `JsonSession` calls and session messages into JSON
+ * text frames, and counts both.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocket, WebSocketServer, type RawData } from "ws";
+import { CloseCode, CloseReason } from "../close-codes.ts";
+import type { Core } from "../core.ts";
+import { CriticalLimiter } from "../extensions/rate-limit.ts";
+import { JsonRooms } from "./json-room.ts";
+import { JsonSession, type ClientSocket, type RoomAdmission } from "./json-session.ts";
+import { PRIORITY_OF, type ServerMessage } from "./messages.ts";
+import type { BroadcastObserver } from "./version-delta.ts";
+
+export interface JsonEndpointOptions {
+  /** The Critical budget for GraphOps (one bucket per connection); one without a violation log when absent. */
+  limiter?: CriticalLimiter;
+  /** The room's user cap (`RoomLimit`), shared with Yjs clients. */
+  admission?: RoomAdmission;
+  authTimeoutMs?: number;
+  /** Schema changes within this window reach JSON clients together (default 150 ms). */
+  coalesceMs?: number;
+  presenceBatchMs?: number;
+}
+
+const JSON_LABEL = { protocol: "json" } as const;
+
+export class JsonProtocolEndpoint {
+  readonly rooms: JsonRooms;
+  private readonly wss: WebSocketServer;
+  private readonly sessions = new Set<JsonSession>();
+  /** Bytes of incremental states sent, and what full states would have cost instead. */
+  private readonly tally = { incremental: 0, full: 0 };
+  private readonly limiter: CriticalLimiter;
+
+  constructor(
+    private readonly core: Core,
+    private readonly options: JsonEndpointOptions = {},
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: core.config.maxMessageBytes });
+    const { metrics } = core;
+    const observer: BroadcastObserver = {
+      fullSent: () => metrics.fullSyncsSent.inc(),
+      incrementalSent: (bytes, fullBytes) => {
+        metrics.incrementalUpdatesSent.inc();
+        this.tally.incremental += bytes;
+        this.tally.full += fullBytes;
+        metrics.bandwidthReduction.set(this.tally.incremental / this.tally.full);
+      },
+      flushed: (seconds) => metrics.broadcastDuration.observe(seconds),
+    };
+    this.rooms = new JsonRooms((roomId) => {
+      // SchemaGuard keeps each loaded room's element versions (the same ones GET /schema reports).
+      const versions = core.schemaGuard.versionsOf(roomId);
+      return {
+        fullSyncIntervalMs: core.config.fullSyncIntervalMs,
+        observer,
+        ...(versions ? { versions } : {}),
+        ...(options.coalesceMs !== undefined ? { coalesceMs: options.coalesceMs } : {}),
+        ...(options.presenceBatchMs !== undefined ? { presenceBatchMs: options.presenceBatchMs } : {}),
+      };
+    });
+    this.limiter =
+      options.limiter ??
+      new CriticalLimiter({ burst: core.config.criticalBurst, perSecond: core.config.criticalPerSecond, metrics, logger: core.logger("rate-limit") });
+  }
+
+  /** Takes over an HTTP upgrade for this endpoint's path. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+  }
+
+  /** Closes every JSON connection (`server-shutdown`) and releases their documents. */
+  async close(): Promise<void> {
+    const sessions = [...this.sessions];
+    for (const session of sessions) session.close(CloseCode.ServerShutdown, CloseReason.ServerShutdown);
+    await Promise.all(sessions.map((s) => s.finished()));
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private accept(ws: WebSocket): void {
+    const { metrics } = this.core;
+    metrics.connections.inc(JSON_LABEL);
+    const socket: ClientSocket = {
+      send: (message: ServerMessage) => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        const text = JSON.stringify(message);
+        ws.send(text);
+        metrics.messagesSent.inc({ message_type: message.type, priority: PRIORITY_OF[message.type] });
+        metrics.bytesSent.inc({ message_type: message.type }, Buffer.byteLength(text));
+      },
+      close: (code, reason) => ws.close(code, reason),
+      congested: () => ws.bufferedAmount > this.core.config.presenceSendBufferBytes,
+    };
+    const session = new JsonSession(
+      {
+        core: this.core,
+        rooms: this.rooms,
+        limiter: this.limiter,
+        logger: this.core.logger("json-protocol"),
+        ...(this.options.admission ? { admission: this.options.admission } : {}),
+        ...(this.options.authTimeoutMs !== undefined ? { authTimeoutMs: this.options.authTimeoutMs } : {}),
+      },
+      socket,
+    );
+    this.sessions.add(session);
+    ws.on("message", (data: RawData, isBinary: boolean) => {
+      const buffer = toBuffer(data);
+      if (isBinary) session.handleBinary(buffer.byteLength);
+      else session.handleText(buffer.toString("utf8"), buffer.byteLength);
+    });
+    // `ws` reports protocol violations (bad UTF-8, oversized frames) here and then closes the socket.
+    ws.on("error", () => {});
+    ws.on("close", () => {
+      session.closed();
+      this.sessions.delete(session);
+      metrics.connections.dec(JSON_LABEL);
+    });
+  }
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

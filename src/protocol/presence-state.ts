@@ -1,0 +1,62 @@
+/**
+ * A JSON client's presence, kept as the awareness state a Yjs client would send (presence state v1,
+ * see src/awareness/state.ts): `CursorMove`, `UserViewport`, `IdleStatus` and `Awareness` each update
+ * one part of it, and the whole state goes to the presence module — which validates it, sets `user`
+ * from the token, keeps `status` true to the activity rules, throttles and batches it — exactly as
+ * for Yjs clients.
+ */
+import { clientPresenceSchema, type Point, type PresenceStatus, type Viewport } from "../awareness/state.ts";
+
+/** What a JSON client controls of its presence state; `status` only once it reported one. */
+export interface JsonPresenceState {
+  cursor: Point | null;
+  viewport: Viewport | null;
+  selection: string[];
+  status?: PresenceStatus;
+  activity?: number;
+}
+
+export class JsonPresence {
+  private state: JsonPresenceState = { cursor: null, viewport: null, selection: [] };
+
+  get current(): JsonPresenceState {
+    return this.state;
+  }
+
+  cursor([x, y]: readonly [number, number]): JsonPresenceState {
+    return this.update({ cursor: { x, y } });
+  }
+
+  viewport([x, y]: readonly [number, number], zoom: number): JsonPresenceState {
+    return this.update({ viewport: { center: { x, y }, zoom } });
+  }
+
+  /** `IdleStatus`: the client's report, as a Yjs client puts it in its `status` field. */
+  activity(isActive: boolean): JsonPresenceState {
+    return this.update({ status: isActive ? "active" : "idle" });
+  }
+
+  /**
+   * `Awareness`: the presence fields given (`cursor`, `viewport`, `selection`, `status`, `activity`)
+   * replace the current ones; `user` and unknown fields are ignored, as for Yjs clients.
+   *
+   * @throws Error with a message for the client when a field has the wrong shape (nothing changes).
+   */
+  awareness(fields: Record<string, unknown>): JsonPresenceState {
+    const parsed = clientPresenceSchema.safeParse(fields);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `state${i.path.map((p) => `.${String(p)}`).join("")}: ${i.message}`).join("; ");
+      throw new Error(detail.slice(0, 300));
+    }
+    const changes: Partial<JsonPresenceState> = {};
+    for (const key of ["cursor", "viewport", "selection", "status", "activity"] as const) {
+      if (parsed.data[key] !== undefined) Object.assign(changes, { [key]: parsed.data[key] });
+    }
+    return this.update(changes);
+  }
+
+  private update(changes: Partial<JsonPresenceState>): JsonPresenceState {
+    this.state = { ...this.state, ...changes };
+    return this.state;
+  }
+}

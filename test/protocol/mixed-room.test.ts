@@ -1,0 +1,90 @@
+/**
+ * Mixed rooms: two Yjs providers and two JSON clients edit one diagram at the same time with random
+ * GraphOps (seeded) — creates, renames, moves, column and relationship edits, deletes — and a JSON
+ * client reconnects midway. Afterwards every replica, the server's document and the stored diagram
+ * hold the same schema.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { applyOperation, OperationError, readSchema, type SchemaJson } from "../../src/schema-doc/index.ts";
+import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { sleep, waitFor } from "../helpers/wait.ts";
+import { Random } from "../helpers/random.ts";
+import { JsonClient, withoutVersions } from "./json-client.ts";
+import { randomOperation } from "./random-ops.ts";
+
+const STEPS = 120;
+const SEEDS = [1, 2, 3];
+
+describe("a room shared by Yjs and JSON clients", () => {
+  let server: TestServer;
+  const providers: TestProvider[] = [];
+  const clients: JsonClient[] = [];
+  afterEach(async () => {
+    for (const p of providers.splice(0)) p.destroy();
+    for (const c of clients.splice(0)) c.destroy();
+    await server?.close();
+  });
+
+  for (const seed of SEEDS) {
+    it(`converges on one schema after random concurrent edits from two Yjs and two JSON clients (seed ${seed})`, async () => {
+      server = await newLiveShare();
+      const random = new Random(seed);
+      const owner = await server.api.room(`owner-${seed}`);
+      const editors = await Promise.all([1, 2, 3].map((i) => server.api.login(`editor-${seed}-${i}`)));
+      for (const editor of editors) {
+        await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${editor.userId}`, { token: owner.token, body: { permission: "edit" } });
+      }
+      const yjs = [newProvider(server.wsUrl, owner.roomId, owner.token), newProvider(server.wsUrl, owner.roomId, editors[0]!.token)];
+      providers.push(...yjs);
+      await Promise.all(yjs.map((p) => synced(p)));
+      const jsonTokens = [editors[1]!.token, editors[2]!.token];
+      const json = await Promise.all(jsonTokens.map((token) => JsonClient.join(server.wsUrl, token, owner.roomId)));
+      clients.push(...json);
+
+      const answers: Promise<unknown>[] = [];
+      let refused = 0;
+      for (let step = 0; step < STEPS; step++) {
+        const actor = random.int(4);
+        if (actor < 2) {
+          const p = yjs[actor]!;
+          try {
+            applyOperation(p.doc, randomOperation(random, readSchema(p.doc), step), "test");
+          } catch (error) {
+            if (!(error instanceof OperationError)) throw error;
+          }
+        } else {
+          const index = actor - 2;
+          const client = json[index]!;
+          answers.push(client.op(randomOperation(random, client.schema(), step)).then((a) => (a.type === "Error" ? refused++ : 0)));
+        }
+        if (step === STEPS / 2) {
+          // A JSON client drops and comes back: it must catch up from a full state.
+          await Promise.all(answers.splice(0));
+          json[1]!.destroy();
+          json[1] = await JsonClient.join(server.wsUrl, jsonTokens[1]!, owner.roomId);
+          clients.push(json[1]);
+        }
+        if (random.chance(0.25)) await sleep(random.int(15));
+      }
+      await Promise.all(answers);
+      await Promise.all(yjs.map((p) => acknowledged(p)));
+
+      const document = server.liveshare.core.rooms.get(owner.roomId)!;
+      const truth = () => JSON.stringify(withoutVersions(readSchema(document)));
+      const views = (): SchemaJson[] => [...yjs.map((p) => readSchema(p.doc)), ...json.map((c) => c.schema())];
+      await waitFor(() => views().every((v) => JSON.stringify(withoutVersions(v)) === truth()), "every replica to match the server", 15_000);
+
+      const schema = readSchema(document);
+      expect(schema.tables.length).toBeGreaterThan(0);
+      expect(refused).toBeLessThan(STEPS / 2);
+      // JSON replicas carry the server's versions too.
+      const versions = server.liveshare.core.schemaGuard.versionsOf(owner.roomId)!;
+      for (const client of json) expect(client.schema()).toEqual(readSchema(document, (id) => versions.versionOf(id)));
+      // And what is stored is the same diagram.
+      const { body } = await server.api.request("GET", `/api/diagrams/${owner.diagramId}/schema`, { token: owner.token });
+      expect(JSON.stringify(withoutVersions(body))).toBe(truth());
+      for (const client of json) expect(client.malformed).toEqual([]);
+    });
+  }
+});
