@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
 import type { LogLevel } from "./config.ts";
 
@@ -19,7 +20,7 @@ export function createLogger(options: LoggerOptions): { root: Logger; child: (mo
     level: options.level,
     base: { service: "liveshare" },
     timestamp: pino.stdTimeFunctions.isoTime,
-    ...(options.pretty ? { transport: { target: "pino-pretty", options: { colorize: true } } } : {}),
+    ...(options.pretty && prettyAvailable() ? { transport: { target: "pino-pretty", options: PRETTY } } : {}),
   });
   const child = (module: string): Logger => {
     const logger = root.child({ module });
@@ -28,4 +29,17 @@ export function createLogger(options: LoggerOptions): { root: Logger; child: (mo
     return logger;
   };
   return { root, child };
+}
+
+/** One line per event, module first: `[persistence] document loaded`, fields below it. */
+const PRETTY = { colorize: true, ignore: "pid,hostname,service,module", messageFormat: "{if module}[{module}] {end}{msg}" };
+
+/** pino-pretty is a development dependency: a production install run in a terminal logs JSON instead of failing. */
+function prettyAvailable(): boolean {
+  try {
+    createRequire(import.meta.url).resolve("pino-pretty");
+    return true;
+  } catch {
+    return false;
+  }
 }

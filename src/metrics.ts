@@ -10,12 +10,22 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5];
+  /** Run before each scrape, to bring state-derived gauges up to date (see extensions/metrics.ts). */
+  const beforeScrape = new Set<() => void>();
   return {
     registry,
-    activeSessions: new Gauge({ name: "liveshare_active_sessions_total", help: "Sessions (rooms) with at least one connected user on this instance", registers }),
+    beforeScrape,
+    activeSessions: new Gauge({
+      name: "liveshare_active_sessions_total",
+      help: "Sessions (rooms) with at least one connected user on this instance",
+      registers,
+      collect() {
+        for (const refresh of beforeScrape) refresh();
+      },
+    }),
     sessionDuration: new Histogram({
       name: "liveshare_session_duration_seconds",
-      help: "How long a room stayed loaded, from first join to last leave",
+      help: "How long a room stayed occupied on this instance, from first join to last leave",
       labelNames: ["outcome"] as const,
       buckets: [10, 60, 300, 900, 1800, 3600, 7200, 14400, 43200],
       registers,
@@ -71,6 +81,12 @@ export function createMetrics() {
     connections: new Gauge({ name: "liveshare_connections", help: "Open client connections by protocol", labelNames: ["protocol"] as const, registers }),
     invariantRepairs: new Counter({ name: "liveshare_invariant_repairs_total", help: "Schema invariant repairs made after merges", registers }),
     redisUp: new Gauge({ name: "liveshare_redis_up", help: "1 when the Redis connection used for multi-instance mode is up", registers }),
+    messagesDropped: new Counter({
+      name: "liveshare_messages_dropped_total",
+      help: "Client messages not used or server messages not sent: reason invalid|foreign|stale|rate_limited|congested",
+      labelNames: ["message_type", "reason"] as const,
+      registers,
+    }),
   };
 }
 
