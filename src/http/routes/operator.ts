@@ -7,8 +7,11 @@ export function operatorRoutes(core: Core) {
     .get("/healthz", (c) => c.json({ status: "ok" }))
     .get("/readyz", async (c) => {
       const checks = await core.readiness();
-      const ready = Object.values(checks).every(Boolean);
-      return c.json({ status: ready ? "ready" : "degraded", checks }, ready ? 200 : 503);
+      // Without its database an instance cannot acknowledge edits: take it out of rotation. Without
+      // Redis it still serves its own clients, so it stays in rotation and says it is degraded.
+      const ready = checks.database === true;
+      const status = !ready ? "unavailable" : Object.values(checks).every(Boolean) ? "ready" : "degraded";
+      return c.json({ status, checks }, ready ? 200 : 503);
     })
     .get("/metrics", async (c) => {
       return c.body(await core.metrics.registry.metrics(), 200, { "content-type": core.metrics.registry.contentType });
