@@ -1,0 +1,214 @@
+import type { Document } from "@hocuspocus/server";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import { liveliest } from "./activity.ts";
+import { PRIORITY_OF_KIND, PresenceKind, type Priority } from "./priorities.ts";
+import { RoomPresence, type DropReason, type PresenceTimings, type RoomEvents } from "./room-presence.ts";
+import type { PresenceSender, SenderPresence } from "./sender.ts";
+import { PRESENCE_STATUSES, type PresenceStatus } from "./state.ts";
+import type { ViolationLog } from "./violations.ts";
+import type { AwarenessEntry } from "./wire.ts";
+
+export type { PresenceSender } from "./sender.ts";
+
+export interface PresenceOptions {
+  idleAfterMs: number;
+  awayAfterMs: number;
+  /** Fan-out batching window in ms (PRESENCE_BATCH_MS, default 100); 0 turns batching off. */
+  batchMs: number;
+  /** Per-sender cursor and viewport rates (30 Hz and 10 Hz by default). */
+  cursorHz?: number;
+  viewportHz?: number;
+  metrics: Metrics;
+  logger: Logger;
+  /** Where rate-limit violations are recorded (liveshare_rate_limits); none in unit tests. */
+  violations?: ViolationLog;
+  /** Monotonic milliseconds (tests may pass their own). */
+  now?: () => number;
+}
+
+/**
+ * LiveShare's presence: every client's cursor, viewport, selection and activity status, validated,
+ * with the user set from the token, throttled, rate-limited and batched before it reaches
+ * `document.awareness` — from which Hocuspocus sends it to Yjs clients (and the JSON protocol to
+ * its clients). Yjs awareness frames reach it through the presence extension; JSON clients' presence
+ * through `receive`.
+ *
+ * @example
+ * // JSON protocol: a CursorMove from a JSON client, as a presence state of its client id
+ * core.presence.receive(document, sender, new Map([[clientId, { cursor: { x, y } }]]));
+ * // and when that client goes
+ * core.presence.leave(document, sender);
+ */
+export class Presence {
+  private readonly rooms = new Map<string, RoomPresence>();
+  private readonly timings: PresenceTimings;
+  private readonly now: () => number;
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly events: RoomEvents;
+
+  constructor(private readonly options: PresenceOptions) {
+    this.now = options.now ?? (() => performance.now());
+    this.timings = {
+      idleAfterMs: options.idleAfterMs,
+      awayAfterMs: options.awayAfterMs,
+      batchMs: options.batchMs,
+      cursorIntervalMs: 1000 / (options.cursorHz ?? 30),
+      viewportIntervalMs: 1000 / (options.viewportHz ?? 10),
+    };
+    this.events = this.roomEvents();
+    // Often enough that a status change reaches the room within a second, and within a fraction of
+    // the thresholds when tests shorten them.
+    const sweepMs = Math.max(20, Math.min(500, Math.floor(Math.min(options.idleAfterMs, options.awayAfterMs - options.idleAfterMs) / 4)));
+    this.sweeper = setInterval(() => this.sweep(), sweepMs);
+    this.sweeper.unref();
+  }
+
+  /**
+   * Presence states a client sent, by awareness client id (`null` removes one). Each goes through
+   * validation (invalid ones are dropped), identity (the token's user and the server's colour),
+   * rate limits, throttling and batching, and counts towards the sender's activity.
+   */
+  receive(document: Document, sender: PresenceSender, states: Map<number, unknown | null>): void {
+    const room = this.roomFor(document);
+    const entry = room.senderFor(sender);
+    const now = this.now();
+    for (const [clientId, state] of states) {
+      if (!Number.isSafeInteger(clientId) || clientId < 0) continue;
+      room.receiveState(entry, clientId, state, undefined, 0, now);
+    }
+  }
+
+  /** Decoded awareness entries of one Yjs frame (with the clients' clocks); `bytes` is the frame size. */
+  receiveEntries(document: Document, sender: PresenceSender, entries: readonly AwarenessEntry[], bytes: number): void {
+    const room = this.roomFor(document);
+    const entry = room.senderFor(sender);
+    const now = this.now();
+    for (const { clientId, clock, state } of entries) {
+      // A state whose JSON did not parse is invalid, not a removal.
+      if (state === undefined) this.events.dropped("unknown", "invalid");
+      else room.receiveState(entry, clientId, state, clock, bytes, now);
+    }
+  }
+
+  /** The sender joined the room (before any presence of its own): its activity starts now. */
+  join(document: Document, sender: PresenceSender): void {
+    this.roomFor(document).senderFor(sender);
+  }
+
+  /** The sender edited the document: activity. */
+  touch(document: Document, sender: PresenceSender): void {
+    const room = this.rooms.get(document.name);
+    const entry = room?.document === document ? room.senders.get(sender.key) : undefined;
+    if (room && entry) room.touch(entry, this.now());
+  }
+
+  /** The sender left: its states are removed from the room now. */
+  leave(document: Document, sender: PresenceSender): void {
+    const room = this.rooms.get(document.name);
+    if (!room || room.document !== document) return;
+    const entry = room.senders.get(sender.key);
+    if (entry) room.leave(entry);
+    if (room.empty) {
+      room.dispose();
+      this.rooms.delete(document.name);
+    }
+  }
+
+  /** A user's status in a room (the liveliest of their connections), or undefined when not present. */
+  statusOf(roomId: string, userId: string): PresenceStatus | undefined {
+    let status: PresenceStatus | undefined;
+    for (const sender of this.rooms.get(roomId)?.senders.values() ?? []) {
+      if (sender.user.id === userId) status = liveliest(status, sender.activity.status);
+    }
+    return status;
+  }
+
+  /** The room's presence, for the congestion resync (client ids removed since a time). */
+  room(roomId: string): RoomPresence | undefined {
+    return this.rooms.get(roomId);
+  }
+
+  /** Monotonic time as presence sees it (ms). */
+  clock(): number {
+    return this.now();
+  }
+
+  /** Applies every pending state now (tests, shutdown). */
+  flush(): void {
+    const now = this.now();
+    for (const room of this.rooms.values()) room.flush(now);
+  }
+
+  /** Stops timers; states still pending are dropped (the server is stopping). */
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const room of this.rooms.values()) room.dispose();
+    this.rooms.clear();
+  }
+
+  private roomFor(document: Document): RoomPresence {
+    let room = this.rooms.get(document.name);
+    if (room && room.document !== document) {
+      // The document was unloaded and loaded again: the old room's state belongs to the old one.
+      room.dispose();
+      room = undefined;
+    }
+    if (!room) {
+      room = new RoomPresence(document, this.timings, this.events, this.now);
+      this.rooms.set(document.name, room);
+    }
+    return room;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    const users = new Map<string, PresenceStatus>();
+    for (const room of this.rooms.values()) {
+      room.sweep(now);
+      for (const sender of room.senders.values()) {
+        const key = `${room.roomId}\u0000${sender.user.id}`;
+        users.set(key, liveliest(users.get(key), sender.activity.status));
+      }
+    }
+    const counts: Record<PresenceStatus, number> = { active: 0, idle: 0, away: 0 };
+    for (const status of users.values()) counts[status] += 1;
+    for (const status of PRESENCE_STATUSES) this.options.metrics.activeUsers.set({ status }, counts[status]);
+  }
+
+  private roomEvents(): RoomEvents {
+    const { metrics, logger, violations } = this.options;
+    const received = new Map<PresenceKind, { messages: { inc(): void }; bytes: { inc(n: number): void } }>();
+    for (const kind of Object.values(PresenceKind)) {
+      const priority = PRIORITY_OF_KIND[kind];
+      received.set(kind, {
+        messages: metrics.messagesReceived.labels({ message_type: kind, priority }),
+        bytes: metrics.bytesReceived.labels({ message_type: kind }),
+      });
+    }
+    const exceeded = new Map<Priority, { inc(): void }>();
+    for (const priority of ["volatile", "low", "normal"] as const) exceeded.set(priority, metrics.rateLimitExceeded.labels({ priority }));
+    return {
+      received(kind, bytes) {
+        const counters = received.get(kind)!;
+        counters.messages.inc();
+        if (bytes > 0) counters.bytes.inc(bytes);
+      },
+      dropped(kind, reason: DropReason) {
+        metrics.messagesDropped.inc({ message_type: kind, reason });
+      },
+      overLimit(room, sender: SenderPresence, kind) {
+        const priority = PRIORITY_OF_KIND[kind];
+        exceeded.get(priority)!.inc();
+        const wallNow = Date.now();
+        violations?.record(room.roomId, sender.user.id, kind, wallNow);
+        // One warning per sender, type and minute: a flood must not flood the logs too.
+        const window = Math.floor(wallNow / 60_000);
+        if (sender.warned.get(kind) !== window) {
+          sender.warned.set(kind, window);
+          logger.warn({ roomId: room.roomId, userId: sender.user.id, priority, messageType: kind }, "rate limit exceeded; dropping");
+        }
+      },
+    };
+  }
+}

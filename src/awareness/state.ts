@@ -1,0 +1,104 @@
+import { z } from "zod";
+
+/**
+ * Presence state v1 (ARCHITECTURE.md), what every client in a room sees of every other:
+ * `{ user: { id, name, color }, cursor: { x, y } | null, viewport: { center: { x, y }, zoom } | null,
+ * selection: string[], status: "active" | "idle" | "away" }`.
+ *
+ * What a client may send is looser, and is documented here for client authors:
+ * - every field is optional: a missing `cursor`/`viewport` is `null`, a missing `selection` is `[]`
+ *   (a fresh provider's `{}` is a valid "present, nothing to show yet" state);
+ * - `user` is ignored: the server sets it from the access token (colour assigned by the server);
+ * - `status` is the client's report, read when it changes: `"away"` when the page is hidden, `"idle"`
+ *   when the user stopped, `"active"` when the user is back. The server publishes the true status
+ *   (activity.ts); when it changes a status on its own it publishes with a higher clock, so a Yjs
+ *   client adopts it as its local state, and re-sending it is no report;
+ * - `activity` (optional number, e.g. a timestamp): change it whenever the user does something the
+ *   server cannot see (typing, scrolling a panel) — it counts as activity and is not relayed;
+ * - unknown fields are dropped; a present field of the wrong shape makes the whole state invalid, and
+ *   an invalid state is dropped (the sender's previous state stays), never relayed.
+ */
+export const PRESENCE_STATUSES = ["active", "idle", "away"] as const;
+export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface Viewport {
+  center: Point;
+  zoom: number;
+}
+
+export interface PresenceUser {
+  id: string;
+  name: string;
+  color: string;
+}
+
+/** What the server publishes for a client: presence state v1. */
+export interface PresenceState {
+  user: PresenceUser;
+  cursor: Point | null;
+  viewport: Viewport | null;
+  selection: string[];
+  status: PresenceStatus;
+}
+
+/** A validated client state: the fields a client controls, with its status report kept apart. */
+export interface ClientPresence {
+  cursor: Point | null;
+  viewport: Viewport | null;
+  selection: string[];
+  /** The client's status report, if it sent one. */
+  status: PresenceStatus | undefined;
+  /** The client's activity marker, if it sent one. */
+  activity: number | undefined;
+}
+
+/** Coordinates are canvas units; the bound keeps them finite and JSON-safe. */
+const coordinate = z.number().min(-1e9).max(1e9);
+const point = z.object({ x: coordinate, y: coordinate });
+/** Ids are element ids (UUIDs in practice); the bounds keep one state small. */
+export const MAX_SELECTION = 1000;
+
+/** Zod schema of a client-sent state (objects strip unknown keys, including `user` and `__proto__`). */
+export const clientPresenceSchema = z.object({
+  cursor: point.nullable().optional(),
+  viewport: z.object({ center: point, zoom: z.number().positive().max(1e4) }).nullable().optional(),
+  selection: z.array(z.string().min(1).max(128)).max(MAX_SELECTION).optional(),
+  status: z.enum(PRESENCE_STATUSES).optional(),
+  activity: z.number().optional(),
+});
+
+/** The validated form of a state a client sent, or undefined when it is not a valid presence state. */
+export function parseClientPresence(value: unknown): ClientPresence | undefined {
+  // JSON arrays are objects too; a state is a plain object.
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const parsed = clientPresenceSchema.safeParse(value);
+  if (!parsed.success) return undefined;
+  const s = parsed.data;
+  return {
+    cursor: s.cursor ?? null,
+    viewport: s.viewport ?? null,
+    selection: s.selection ?? [],
+    status: s.status,
+    activity: s.activity,
+  };
+}
+
+export function samePoint(a: Point | null, b: Point | null): boolean {
+  return a === b || (a !== null && b !== null && a.x === b.x && a.y === b.y);
+}
+
+export function sameViewport(a: Viewport | null, b: Viewport | null): boolean {
+  return a === b || (a !== null && b !== null && a.zoom === b.zoom && samePoint(a.center, b.center));
+}
+
+export function sameSelection(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

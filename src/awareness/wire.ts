@@ -1,0 +1,72 @@
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+
+/** Hocuspocus outer message types this layer looks at (Hocuspocus `types.ts` MessageType). */
+export const FrameType = {
+  Sync: 0,
+  Awareness: 1,
+  Auth: 2,
+  SyncReply: 4,
+} as const;
+
+/** y-protocols sync sub-messages. */
+export const SyncStep = {
+  Step1: 0,
+  Step2: 1,
+  Update: 2,
+} as const;
+
+/** One entry of a y-protocols awareness update: a client's state (JSON text; "null" removes it). */
+export interface AwarenessEntry {
+  clientId: number;
+  clock: number;
+  /** The parsed JSON state; `null` removes the client. Undefined when the JSON did not parse. */
+  state: unknown;
+}
+
+/** Largest number of entries accepted in one awareness update from a client (a provider sends 1). */
+export const MAX_ENTRIES = 64;
+
+/**
+ * Reads the awareness update that follows the outer type in a frame: `varUint count`, then per entry
+ * `varUint clientID, varUint clock, varString JSON`. Throws on a truncated or oversized update.
+ */
+export function readAwarenessEntries(decoder: decoding.Decoder): AwarenessEntry[] {
+  const update = decoding.readVarUint8Array(decoder);
+  const inner = decoding.createDecoder(update);
+  const count = decoding.readVarUint(inner);
+  if (count > MAX_ENTRIES) throw new RangeError(`awareness update with ${count} entries`);
+  const entries: AwarenessEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const clientId = decoding.readVarUint(inner);
+    const clock = decoding.readVarUint(inner);
+    const json = decoding.readVarString(inner);
+    let state: unknown;
+    try {
+      state = JSON.parse(json);
+    } catch {
+      state = undefined;
+    }
+    entries.push({ clientId, clock, state });
+  }
+  return entries;
+}
+
+/** Encodes one awareness update for `applyAwarenessUpdate` (the inverse of the inner format above). */
+export function encodeAwarenessEntries(entries: ReadonlyArray<{ clientId: number; clock: number; state: unknown }>): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, entries.length);
+  for (const entry of entries) {
+    encoding.writeVarUint(encoder, entry.clientId);
+    encoding.writeVarUint(encoder, entry.clock);
+    encoding.writeVarString(encoder, JSON.stringify(entry.state));
+  }
+  return encoding.toUint8Array(encoder);
+}
+
+/** Byte length of a frame's address prefix (`varString`), i.e. the offset of its outer type byte. */
+export function addressPrefixLength(address: string): number {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarString(encoder, address);
+  return encoding.length(encoder);
+}

@@ -1,0 +1,212 @@
+import type { Connection, Extension, Hocuspocus, beforeHandleAwarenessPayload, connectedPayload } from "@hocuspocus/server";
+import * as decoding from "lib0/decoding";
+import { isConnectionContext } from "../context.ts";
+import type { Metrics } from "../metrics.ts";
+import { guardCongestion } from "../awareness/congestion.ts";
+import type { Presence, PresenceSender } from "../awareness/presence.ts";
+import type { TokenBucket } from "../awareness/token-bucket.ts";
+import type { ViolationLog } from "../awareness/violations.ts";
+import { FrameType, SyncStep, readAwarenessEntries } from "../awareness/wire.ts";
+import { disconnectRateLimited, type CriticalLimiter } from "./rate-limit.ts";
+
+export interface PresenceExtensionOptions {
+  presence: Presence;
+  limiter: CriticalLimiter;
+  /** PRESENCE_SEND_BUFFER_BYTES: presence to a socket with more than this buffered is dropped. */
+  maxBufferedBytes: number;
+  metrics: Metrics;
+  /** Written out when the server stops. */
+  violations?: ViolationLog;
+}
+
+type ClientConnection = ReturnType<Hocuspocus["handleConnection"]>;
+type Socket = Parameters<Hocuspocus["handleConnection"]>[0];
+
+/** A Yjs document connection, as presence and the rate limiter know it. */
+interface YjsClient {
+  connection: Connection;
+  sender: PresenceSender;
+  critical: TokenBucket;
+  /** Set once it is being disconnected: its later frames are dropped (they are unacknowledged). */
+  closing: boolean;
+}
+
+/** Awareness frames kept per socket for documents not connected yet (a provider sends one). */
+const MAX_EARLY_FRAMES = 8;
+
+const CRITICAL_TYPE: Readonly<Record<number, string>> = {
+  [FrameType.Sync]: "document_update",
+  [FrameType.SyncReply]: "document_update",
+  [FrameType.Auth]: "auth",
+};
+
+/**
+ * Routes Yjs presence around Hocuspocus's own awareness path (which decodes every awareness message
+ * into a throwaway Y.Doc and Awareness) into LiveShare's presence layer, and enforces the per
+ * connection rate limits:
+ *
+ * - `install(hocuspocus)` wraps `handleConnection` so every frame of a socket is looked at first.
+ *   Awareness frames of a connected document go to `Presence` (validation, identity, throttling,
+ *   batching, activity); awareness that arrives before the document is connected is held (the newest
+ *   per document) and handed over at `connected`. Sync and auth frames are charged to the
+ *   connection's Critical budget and handed on unchanged (a document edit counts as activity); a
+ *   client over that budget for too long is disconnected. Everything else goes to Hocuspocus as is.
+ * - `connected` registers the connection, joins it to the room's presence, guards its socket against
+ *   congestion and removes its presence when it closes.
+ * - `beforeHandleAwareness` catches any awareness that still reaches Hocuspocus from a client and
+ *   sends it through presence too, so no state bypasses validation.
+ */
+export class PresenceExtension implements Extension {
+  extensionName = "presence";
+  /** After authentication and metrics: its `send` wrapper must be outside the metrics counter's. */
+  priority = 800;
+
+  private readonly sockets = new Map<Socket, Map<string, YjsClient>>();
+  private readonly clients = new WeakMap<Connection, YjsClient>();
+  private readonly early = new Map<Socket, Map<string, Uint8Array>>();
+
+  constructor(private readonly options: PresenceExtensionOptions) {}
+
+  /** Puts the frame router in front of every connection Hocuspocus accepts. */
+  install(hocuspocus: Hocuspocus): void {
+    const handleConnection = hocuspocus.handleConnection.bind(hocuspocus);
+    hocuspocus.handleConnection = (socket, request, defaultContext) => {
+      const client = handleConnection(socket, request, defaultContext);
+      const handleMessage = client.handleMessage;
+      client.handleMessage = (frame: Uint8Array) => {
+        if (!this.route(socket, client, frame)) handleMessage(frame);
+      };
+      const handleClose = client.handleClose.bind(client);
+      client.handleClose = (event) => {
+        this.early.delete(socket);
+        handleClose(event);
+      };
+      return client;
+    };
+  }
+
+  async connected({ connection }: connectedPayload): Promise<void> {
+    // The socket may have closed while earlier `connected` hooks ran.
+    if (!connection.document.hasConnection(connection)) return;
+    const client = this.clientFor(connection);
+    if (!client) return;
+    const { presence, metrics } = this.options;
+    presence.join(connection.document, client.sender);
+    const room = () => presence.room(connection.document.name);
+    const dropped = metrics.messagesDropped.labels({ message_type: "awareness", reason: "congested" });
+    guardCongestion(connection, {
+      maxBufferedBytes: this.options.maxBufferedBytes,
+      removedSince: (since) => room()?.removedSince(since) ?? [],
+      now: () => presence.clock(),
+      onDropped: () => dropped.inc(),
+    });
+    const socket = connection.webSocket;
+    const held = this.early.get(socket);
+    const frame = held?.get(connection.messageAddress);
+    if (frame && held) {
+      held.delete(connection.messageAddress);
+      if (held.size === 0) this.early.delete(socket);
+      this.route(socket, undefined, frame);
+    }
+  }
+
+  /** After every connection has closed: stop presence's timers and store the last violation counts. */
+  async onDestroy(): Promise<void> {
+    this.options.presence.close();
+    await this.options.violations?.close();
+  }
+
+  async beforeHandleAwareness({ connection, document, states }: beforeHandleAwarenessPayload): Promise<void> {
+    // Server-side and other instances' awareness is not a client's: leave it alone.
+    if (!connection) return;
+    const client = this.clientFor(connection);
+    if (client) this.options.presence.receive(document, client.sender, new Map(states));
+    // Presence applies what it accepts itself; Hocuspocus must apply nothing of the raw update.
+    states.clear();
+  }
+
+  /** Handles the frame if it is presence's; false hands it to Hocuspocus. Never throws. */
+  private route(socket: Socket, client: ClientConnection | undefined, frame: Uint8Array): boolean {
+    try {
+      const decoder = decoding.createDecoder(frame);
+      const address = decoding.readVarString(decoder);
+      const type = decoding.readVarUint(decoder);
+      const yjs = this.lookup(socket, address);
+      if (!yjs) return type === FrameType.Awareness && this.hold(socket, address, frame);
+      if (yjs.closing) return true;
+      if (type === FrameType.Awareness) {
+        // Hocuspocus's idle timeout counts received frames; this one does not reach it.
+        if (client) client.lastMessageReceivedAt = Date.now();
+        const entries = readAwarenessEntries(decoder);
+        this.options.presence.receiveEntries(yjs.connection.document, yjs.sender, entries, frame.byteLength);
+        return true;
+      }
+      const messageType = CRITICAL_TYPE[type];
+      if (messageType === undefined) return false;
+      const { context } = yjs.connection;
+      const verdict = this.options.limiter.charge(yjs.critical, yjs.connection.document.name, isConnectionContext(context) ? context.user.userId : "", messageType);
+      if (verdict === "disconnect") {
+        yjs.closing = true;
+        disconnectRateLimited(yjs.connection);
+        return true;
+      }
+      if (type !== FrameType.Auth && decoding.readVarUint(decoder) === SyncStep.Update) {
+        this.options.presence.touch(yjs.connection.document, yjs.sender);
+      }
+      return false;
+    } catch {
+      // A malformed frame: Hocuspocus rejects it its own way.
+      return false;
+    }
+  }
+
+  /** Keeps the newest awareness frame of a document that is not connected yet. */
+  private hold(socket: Socket, address: string, frame: Uint8Array): boolean {
+    let held = this.early.get(socket);
+    if (!held) this.early.set(socket, (held = new Map()));
+    if (!held.has(address) && held.size >= MAX_EARLY_FRAMES) return false;
+    held.set(address, frame);
+    return true;
+  }
+
+  private lookup(socket: Socket, address: string): YjsClient | undefined {
+    const documents = this.sockets.get(socket);
+    if (!documents) return undefined;
+    const exact = documents.get(address);
+    if (exact) return exact;
+    // Like Hocuspocus: a session-aware address `name\0session` falls back to the plain name.
+    const separator = address.indexOf("\u0000");
+    return separator === -1 ? undefined : documents.get(address.slice(0, separator));
+  }
+
+  /** The connection's presence identity, registered on first sight; undefined before authentication. */
+  private clientFor(connection: Connection): YjsClient | undefined {
+    const known = this.clients.get(connection);
+    if (known) return known;
+    const { context } = connection;
+    if (!isConnectionContext(context)) return undefined;
+    const sender: PresenceSender = {
+      key: connection,
+      user: context.user,
+      protocol: "yjs",
+      connection,
+      get readOnly() {
+        return connection.readOnly;
+      },
+    };
+    const client: YjsClient = { connection, sender, critical: this.options.limiter.bucket(), closing: false };
+    this.clients.set(connection, client);
+    const socket = connection.webSocket;
+    const address = connection.messageAddress;
+    let documents = this.sockets.get(socket);
+    if (!documents) this.sockets.set(socket, (documents = new Map()));
+    documents.set(address, client);
+    connection.onClose((document) => {
+      const current = this.sockets.get(socket);
+      if (current?.get(address) === client) current.delete(address);
+      if (current?.size === 0) this.sockets.delete(socket);
+      this.options.presence.leave(document, sender);
+    });
+    return client;
+  }
+}

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { colorFor } from "../../src/awareness/color.ts";
+import { waitFor } from "../helpers/wait.ts";
+import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { Clients, counterValue, seen, waitSeen } from "./helpers.ts";
+
+describe("presence state", () => {
+  let server: TestServer;
+  const clients = new Clients(() => server);
+  afterEach(async () => {
+    clients.destroyAll();
+    await server?.close();
+  });
+
+  it("relays a client's cursor, viewport and selection with the user and colour the server assigns", async () => {
+    server = await newLiveShare();
+    const owner = await server.api.room("alice");
+    const bob = await server.api.login("bob");
+    await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${bob.userId}`, { token: owner.token, body: { permission: "edit" } });
+    const a = await clients.join(owner.roomId, owner.token);
+    const b = await clients.join(owner.roomId, bob.token);
+
+    a.provider.setAwarenessField("cursor", { x: 10, y: 20 });
+    a.provider.setAwarenessField("viewport", { center: { x: 1, y: 2 }, zoom: 1.5 });
+    a.provider.setAwarenessField("selection", ["t1", "t2"]);
+    const state = await waitSeen(b, a, (s) => s.selection?.length === 2, "a's selection at b");
+
+    expect(state).toEqual({
+      user: { id: owner.userId, name: "alice", color: colorFor(owner.userId) },
+      cursor: { x: 10, y: 20 },
+      viewport: { center: { x: 1, y: 2 }, zoom: 1.5 },
+      selection: ["t1", "t2"],
+      status: "active",
+    });
+    expect(colorFor(owner.userId)).toMatch(/^#[0-9a-f]{6}$/);
+    expect(colorFor(owner.userId)).toBe(colorFor(owner.userId));
+  });
+
+  it("overwrites a spoofed user with the token's identity and drops unknown fields", async () => {
+    server = await newLiveShare();
+    const owner = await server.api.room("alice");
+    const a = await clients.join(owner.roomId, owner.token);
+    const b = await clients.join(owner.roomId, owner.token);
+
+    a.provider.setAwarenessField("user", { id: "00000000-0000-4000-8000-000000000000", name: "mallory", color: "#000000" });
+    a.provider.setAwarenessField("secret", "not for peers");
+    a.provider.setAwarenessField("cursor", { x: 1, y: 1 });
+    const state = await waitSeen(b, a, (s) => s.cursor?.x === 1, "a's cursor at b");
+
+    expect(state.user).toEqual({ id: owner.userId, name: "alice", color: colorFor(owner.userId) });
+    expect(state).not.toHaveProperty("secret");
+  });
+
+  it("relays presence handed in for a JSON client to Yjs clients, and removes it when the client leaves", async () => {
+    server = await newLiveShare();
+    const owner = await server.api.room("alice");
+    const watcher = await clients.join(owner.roomId, owner.token);
+    const document = server.liveshare.core.hocuspocus.documents.get(owner.roomId)!;
+    const { presence } = server.liveshare.core;
+    const sender = { key: {}, user: { userId: owner.userId, name: "alice" }, protocol: "json" as const, readOnly: false };
+    const clientId = 424242;
+    const states = () => watcher.provider.awareness!.getStates();
+
+    presence.receive(document, sender, new Map([[clientId, { cursor: { x: 3, y: 4 }, user: { name: "someone else" } }]]));
+    await waitFor(() => states().has(clientId), "the JSON client's state at the Yjs client");
+    expect(states().get(clientId)).toEqual({
+      user: { id: owner.userId, name: "alice", color: colorFor(owner.userId) },
+      cursor: { x: 3, y: 4 },
+      viewport: null,
+      selection: [],
+      status: "active",
+    });
+    expect(presence.statusOf(owner.roomId, owner.userId)).toBe("active");
+
+    presence.leave(document, sender);
+    await waitFor(() => !states().has(clientId), "the JSON client's state removed");
+  });
+
+  it("drops an invalid state and keeps showing the last valid one", async () => {
+    server = await newLiveShare();
+    const owner = await server.api.room();
+    const a = await clients.join(owner.roomId, owner.token);
+    const b = await clients.join(owner.roomId, owner.token);
+
+    a.provider.setAwarenessField("cursor", { x: 5, y: 6 });
+    await waitSeen(b, a, (s) => s.cursor?.x === 5, "valid cursor at b");
+    const dropped = () => counterValue(server, "liveshare_messages_dropped_total", { reason: "invalid" });
+    const before = await dropped();
+    a.provider.setAwarenessField("cursor", { x: "five", y: 6 });
+    a.provider.setAwarenessField("selection", "not-a-list");
+    await waitFor(async () => (await dropped()) >= before + 2, "both invalid states to be dropped");
+    // A valid message after the invalid ones is still relayed: the connection was not harmed.
+    a.provider.awareness!.setLocalState({ cursor: { x: 7, y: 8 } });
+    await waitSeen(b, a, (s) => s.cursor?.x === 7, "the next valid cursor at b");
+    expect(seen(b, a)?.selection).toEqual([]);
+  });
+});
