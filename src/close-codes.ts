@@ -17,6 +17,8 @@ export const CloseCode = {
   Timeout: 4408,
   /** The session ended or the diagram was deleted while connected. */
   Gone: 4410,
+  /** The room already has MAX_USERS_PER_ROOM users; try again when someone leaves. */
+  RoomFull: 4409,
   RateLimited: 4429,
   /** The update could not be made durable; nothing was acknowledged — reconnect and retry. */
   StorageUnavailable: 4503,
@@ -40,6 +42,15 @@ export const CloseReason = {
   RateLimited: "rate-limited",
   StorageUnavailable: "storage-unavailable",
   MessageTooBig: "message-too-big",
+  /** A WebSocket frame that is not a well-formed message of the endpoint's protocol. */
+  MalformedFrame: "malformed-frame",
+  /** A well-formed frame of a message type clients may not send (or that no version defines). */
+  UnknownMessageType: "unknown-message-type",
+  /** A Yjs document update that does not decode. */
+  MalformedUpdate: "malformed-update",
+  /** An awareness update that does not decode, or whose states are not JSON objects. */
+  MalformedAwareness: "malformed-awareness",
+  InternalError: "internal-error",
   ServerShutdown: "server-shutdown",
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];

@@ -31,6 +31,12 @@ export interface Config {
   criticalPerSecond: number;
   /** Outgoing broadcast batching window (Hocuspocus `flushDelay`). */
   flushDelayMs: number;
+  /** Presence fan-out batching window in ms; 0 turns presence batching off. */
+  presenceBatchMs: number;
+  /** Presence frames to a socket with more than this many bytes buffered are dropped. */
+  presenceSendBufferBytes: number;
+  /** How often rate-limit violations are written to liveshare_rate_limits. */
+  rateLimitFlushMs: number;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -68,6 +74,9 @@ const envSchema = z.object({
   CRITICAL_BURST: integer(1, 1_000_000).default(200),
   CRITICAL_PER_SECOND: integer(1, 1_000_000).default(100),
   FLUSH_DELAY_MS: integer(0, 1000).default(0),
+  PRESENCE_BATCH_MS: integer(0, 1000).default(100),
+  PRESENCE_SEND_BUFFER_BYTES: integer(1024, 64 * 1024 * 1024).default(256 * 1024),
+  RATE_LIMIT_FLUSH_MS: integer(10, 3600 * 1000).default(5000),
 });
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -120,5 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     criticalBurst: e.CRITICAL_BURST,
     criticalPerSecond: e.CRITICAL_PER_SECOND,
     flushDelayMs: e.FLUSH_DELAY_MS,
+    presenceBatchMs: e.PRESENCE_BATCH_MS,
+    presenceSendBufferBytes: e.PRESENCE_SEND_BUFFER_BYTES,
+    rateLimitFlushMs: e.RATE_LIMIT_FLUSH_MS,
   };
 }

@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import type { Tokens } from "./auth/tokens.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import type { Presence } from "./awareness/presence.ts";
 import type { Access } from "./rooms/access.ts";
 import type { LiveRooms } from "./rooms/live-rooms.ts";
 import type { Database } from "./storage/database.ts";
@@ -31,6 +32,8 @@ export interface Core {
   schemaGuard: SchemaGuard;
   durableLog: DurableLog;
   metrics: Metrics;
+  /** Presence (awareness) of every room: the JSON protocol hands its clients' presence to it. */
+  presence: Presence;
   snapshotStore: SnapshotStore;
   snapshots: SnapshotManager;
   /** Answers what `/readyz` reports: every dependency and whether it is up. */

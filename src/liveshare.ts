@@ -5,12 +5,25 @@ import { Server, type Extension, type onRequestPayload, type onUpgradePayload } 
 import type { Config } from "./config.ts";
 import type { ConnectionContext } from "./context.ts";
 import type { Core } from "./core.ts";
+import { randomUUID } from "node:crypto";
 import { Tokens } from "./auth/tokens.ts";
+import { ClusterBus } from "./cluster/cluster-bus.ts";
+import { ClusterRedis } from "./cluster/cluster-redis.ts";
 import { authentication } from "./extensions/authentication.ts";
 import { DurableLog } from "./extensions/durable-log.ts";
+import { FrameGuard } from "./extensions/frame-guard.ts";
+import { metricsExtension } from "./extensions/metrics.ts";
 import { persistence } from "./extensions/persistence.ts";
+import { PresenceExtension } from "./extensions/presence.ts";
+import { CriticalLimiter } from "./extensions/rate-limit.ts";
+import { Presence } from "./awareness/presence.ts";
+import { ViolationLog } from "./awareness/violations.ts";
+import { RateLimitStore } from "./storage/rate-limits.ts";
+import { JsonProtocolEndpoint } from "./protocol/endpoint.ts";
+import { RoomLimit } from "./extensions/room-limit.ts";
 import { SchemaGuard } from "./extensions/schema-guard.ts";
 import { createApp } from "./http/app.ts";
+import { startMetricsServer, type MetricsServer } from "./http/metrics-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { Access } from "./rooms/access.ts";
@@ -44,6 +57,8 @@ export interface LiveShare {
   server: Server<ConnectionContext>;
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   listen(): Promise<number>;
+  /** The bound METRICS_PORT once listening, when metrics have a port of their own. */
+  readonly metricsPort: number | undefined;
   /** Closes every connection, stores every open document, closes the database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -71,6 +86,13 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   const schemaGuard = new SchemaGuard({ rooms, logger: logging.child("schema"), onRepair: (n) => metrics.invariantRepairs.inc(n) });
   const durableLog = new DurableLog({ log: updateLog, logger: logging.child("durability"), diagramOf: (roomId) => access.diagramOf(roomId) });
 
+  // Several instances: Hocuspocus's Redis extension syncs documents and awareness; the bus carries
+  // LiveShare's own control events and once-per-room locks.
+  const instanceId = `liveshare-${randomUUID()}`;
+  const clusterLog = logging.child("cluster");
+  const redis = config.redisUrl ? new ClusterRedis(config.redisUrl, instanceId, clusterLog, (up) => metrics.redisUp.set(up ? 1 : 0)) : undefined;
+  const bus = config.redisUrl ? new ClusterBus(config.redisUrl, instanceId, control, clusterLog) : undefined;
+
   const snapshotStore = new SnapshotStore(db);
   const snapshots = new SnapshotManager({
     db,
@@ -81,6 +103,25 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     intervalMs: config.snapshotIntervalMs,
     retention: config.snapshotRetention,
     logger: logging.child("snapshots"),
+    metrics,
+    ...(bus ? { lock: (roomId: string, ttlMs: number) => bus.lock(roomId, ttlMs) } : {}),
+  });
+
+  const violations = new ViolationLog({ store: new RateLimitStore(db), logger: logging.child("rate-limit"), flushMs: config.rateLimitFlushMs });
+  const presence = new Presence({
+    idleAfterMs: config.idleAfterMs,
+    awayAfterMs: config.awayAfterMs,
+    batchMs: config.presenceBatchMs,
+    metrics,
+    logger: logging.child("presence"),
+    violations,
+  });
+  rooms.statusOf = (roomId, userId) => presence.statusOf(roomId, userId);
+  const presenceExtension = new PresenceExtension({
+    presence,
+    violations,
+    limiter: new CriticalLimiter({ burst: config.criticalBurst, perSecond: config.criticalPerSecond, metrics, logger: logging.child("rate-limit"), violations }),
+    maxBufferedBytes: config.presenceSendBufferBytes,
     metrics,
   });
 
@@ -99,6 +140,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     schemaGuard,
     durableLog,
     metrics,
+    presence,
     snapshotStore,
     snapshots,
     async readiness() {
@@ -106,12 +148,15 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
         () => true,
         () => false,
       );
-      return { database };
+      const checks: Record<string, boolean> = { database };
+      if (bus) checks.redis = await bus.ping();
+      return checks;
     },
   };
 
   const app = createApp(core, control);
   const handleHttp = getRequestListener(app.fetch, { overrideGlobalObjects: false });
+  let jsonProtocol: JsonProtocolEndpoint | undefined;
   const routing: Extension = {
     extensionName: "routing",
     priority: 2000,
@@ -120,9 +165,13 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
       // Rejecting with nothing stops Hocuspocus's default "Welcome" response.
       throw null;
     },
-    async onUpgrade({ request, socket }: onUpgradePayload) {
+    async onUpgrade({ request, socket, head }: onUpgradePayload) {
       const path = new URL(request.url ?? "/", "http://localhost").pathname;
       if (path === YJS_PATH) return;
+      if (path === JSON_PROTOCOL_PATH && jsonProtocol) {
+        jsonProtocol.handleUpgrade(request, socket, head);
+        throw null;
+      }
       refuseUpgrade(socket, 404, `no WebSocket endpoint at ${path}; Yjs clients connect to ${YJS_PATH}`);
       throw null;
     },
@@ -141,7 +190,12 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     websocketOptions: { maxPayload: config.maxMessageBytes },
     extensions: [
       routing,
+      ...(redis ? [redis] : []),
+      metricsExtension({ metrics, rooms, logger: logging.child("connections") }),
       authentication({ tokens: () => tokens, access, users: core.users, logger: logging.child("auth") }),
+      new RoomLimit({ maxUsers: config.maxUsersPerRoom, rooms, tokens: () => tokens, logger: logging.child("auth") }),
+      new FrameGuard(logging.child("frames")),
+      presenceExtension,
       schemaGuard,
       durableLog,
       persistence({
@@ -160,13 +214,25 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     ],
   });
   core.hocuspocus = server.hocuspocus;
+  presenceExtension.install(server.hocuspocus);
+  jsonProtocol = new JsonProtocolEndpoint(core, {
+    admission: server.hocuspocus.configuration.extensions.find((e): e is RoomLimit => e instanceof RoomLimit),
+    limiter: new CriticalLimiter({ burst: config.criticalBurst, perSecond: config.criticalPerSecond, metrics, logger: logging.child("rate-limit"), violations }),
+  });
 
   let closing: Promise<void> | undefined;
+  let metricsServer: MetricsServer | undefined;
   return {
     core,
     server,
+    get metricsPort() {
+      return metricsServer?.port;
+    },
     async listen() {
       await server.listen();
+      if (config.metricsPort !== undefined) {
+        metricsServer = await startMetricsServer(metrics.registry, { host: config.host, port: config.metricsPort, logger: log });
+      }
       snapshots.start();
       log.info({ host: config.host, port: server.address.port, database: db.kind, mode: config.authSecret ? "production" : "development" }, "listening");
       return server.address.port;
@@ -175,7 +241,11 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
       closing ??= (async () => {
         log.info("shutting down: closing connections and storing open documents");
         await snapshots.stop();
+        // JSON clients hold their rooms' documents open: release them first, or destroy() waits forever.
+        await jsonProtocol?.close();
         await server.destroy();
+        await metricsServer?.close();
+        await bus?.close();
         if (!options.db) await db.close();
         log.info("stopped");
       })();

@@ -27,7 +27,12 @@ export interface Identity {
 
 const claimsSchema = z.object({
   sub: z.uuid(),
-  name: z.string().min(1).max(255),
+  // Stored as the user's name: PostgreSQL text cannot hold NUL.
+  name: z
+    .string()
+    .min(1)
+    .max(255)
+    .refine((s) => !s.includes("\0")),
 });
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 24 * 3600;

@@ -1,5 +1,5 @@
 import type { Extension, onAuthenticatePayload } from "@hocuspocus/server";
-import { CloseCode, Refusal } from "../close-codes.ts";
+import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
 import type { ConnectionContext } from "../context.ts";
 import type { Tokens } from "../auth/tokens.ts";
 import { TokenRejected } from "../auth/tokens.ts";
@@ -39,10 +39,12 @@ export function authentication({ tokens, access, users, logger }: Authentication
               : undefined;
         if (!refusal) {
           logger.error({ err: error, roomId: documentName }, "authentication failed unexpectedly");
-          throw new Refusal(CloseCode.InternalError, "internal-error");
+          throw new Refusal(CloseCode.InternalError, CloseReason.InternalError, "");
         }
         logger.info({ roomId: documentName, reason: refusal.reason }, "connection refused");
-        throw refusal;
+        // Without a message: Hocuspocus prints every hook error's message to stderr, which would let
+        // any client write to the server's stderr at will. The client gets `reason`; pino has the rest.
+        throw new Refusal(refusal.code, refusal.reason, "");
       }
     },
   };

@@ -23,7 +23,12 @@ export class Access {
 
   /** The user's access to a live room, or a Refusal saying why not. */
   async toRoom(roomId: string, userId: string): Promise<RoomAccess> {
-    if (!isUuid(roomId)) throw new Refusal(CloseCode.BadRequest, CloseReason.InvalidRoomId, "room ids are UUIDs");
+    // Only the canonical (lowercase) spelling: PostgreSQL would match "ABC…" to the room "abc…", and
+    // Hocuspocus would load it as a second document of the same diagram, out of reach of the first's
+    // edits and of session-end disconnects.
+    if (!isUuid(roomId) || roomId !== roomId.toLowerCase()) {
+      throw new Refusal(CloseCode.BadRequest, CloseReason.InvalidRoomId, "room ids are lowercase UUIDs");
+    }
     const [row] = await this.sql.query<{ diagram_id: string; ended: boolean; owner_id: string; permission: SharePermission | null }>(
       `SELECT s.diagram_id, s.ended_at IS NOT NULL AS ended, d.owner_id, sh.permission
          FROM liveshare_sessions s
@@ -52,6 +57,15 @@ export class Access {
 
   forget(roomId: string): void {
     this.diagramOfRoom.delete(roomId);
+  }
+
+  /**
+   * Forgets every room of a deleted diagram, so that storage finds no diagram behind them: a room
+   * still in memory with a store pending would otherwise try to store into the deleted diagram, fail,
+   * and be kept in memory for ever by Hocuspocus (which also makes shutdown wait for ever).
+   */
+  forgetDiagram(diagramId: string): void {
+    for (const [roomId, diagram] of this.diagramOfRoom) if (diagram === diagramId) this.diagramOfRoom.delete(roomId);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Connection, Document } from "@hocuspocus/server";
+import { OutgoingMessage, type Connection, type Document } from "@hocuspocus/server";
 import type { CloseEvent } from "@hocuspocus/common";
 import { isConnectionContext, type ConnectionContext } from "../context.ts";
 
@@ -7,6 +7,8 @@ export interface PresentUser {
   name: string;
   connections: number;
   read_only: boolean;
+  /** Activity status (presence): the liveliest of the user's connections. */
+  status: "active" | "idle" | "away";
 }
 
 /**
@@ -17,6 +19,8 @@ export interface PresentUser {
 export class LiveRooms {
   private readonly documents = new Map<string, Document>();
   private readonly members = new Map<string, Set<RoomMember>>();
+  /** A user's presence status in a room (set by the assembly to presence's `statusOf`). */
+  statusOf: (roomId: string, userId: string) => PresentUser["status"] | undefined = () => undefined;
 
   add(document: Document): void {
     this.documents.set(document.name, document);
@@ -81,7 +85,14 @@ export class LiveRooms {
     const byUser = new Map<string, PresentUser>();
     for (const member of this.membersOf(roomId)) {
       const { user } = member.context;
-      const entry = byUser.get(user.userId) ?? { user_id: user.userId, name: user.name, connections: 0, read_only: true };
+      const entry = byUser.get(user.userId) ?? {
+        user_id: user.userId,
+        name: user.name,
+        connections: 0,
+        read_only: true,
+        // A member that has not shared presence yet has just joined: active.
+        status: this.statusOf(roomId, user.userId) ?? "active",
+      };
       entry.connections += 1;
       entry.read_only &&= member.readOnly;
       byUser.set(user.userId, entry);
@@ -108,7 +119,10 @@ function yjsMember(connection: Connection): RoomMember {
       return connection.readOnly;
     },
     set readOnly(value: boolean) {
+      if (connection.readOnly === value) return;
       connection.readOnly = value;
+      // Tell the provider its new scope (its `authorizedScope` and `authenticated` event), as at join.
+      connection.send(new OutgoingMessage(connection.messageAddress).writeAuthenticated(value).toUint8Array());
     },
     close(event: CloseEvent) {
       // Tell the provider why (its `close` event carries the reason), then drop the socket so it

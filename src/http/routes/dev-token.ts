@@ -2,9 +2,9 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { Core } from "../../core.ts";
 import { devUserId } from "../../auth/tokens.ts";
-import { body } from "../validation.ts";
+import { body, nameSchema } from "../validation.ts";
 
-const devTokenBody = z.strictObject({ username: z.string().trim().min(1).max(255) });
+const devTokenBody = z.strictObject({ username: nameSchema });
 
 /** `POST /api/dev/token {username}`: development mode only (no AUTH_SECRET). Same username, same user id. */
 export function devTokenRoutes(core: Core) {

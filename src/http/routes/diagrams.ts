@@ -41,6 +41,7 @@ export function diagramRoutes(core: Core, control: RoomControl) {
       await requireRole(id, c.get("identity").userId, ["owner"]);
       const active = await core.sessions.activeFor(id);
       await core.diagrams.delete(id);
+      core.access.forgetDiagram(id);
       control.emit({ type: "diagram-deleted", diagramId: id, roomIds: active ? [active.id] : [] });
       core.logger("http").info({ diagramId: id }, "diagram deleted");
       return c.body(null, 204);
