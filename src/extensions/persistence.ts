@@ -28,12 +28,12 @@ export function persistence({ access, documents, logger, onLoaded, onStored }: P
       logger.info({ roomId: documentName, diagramId, logEntries: stored.logEntries }, "document loaded");
       return stored.update;
     },
-    async store({ documentName, state }) {
+    async store({ documentName, document }) {
       const diagramId = await access.diagramOf(documentName);
       if (!diagramId) return;
       const started = performance.now();
       try {
-        const result = await documents.compact(diagramId, state);
+        const result = await documents.compact(diagramId, document);
         onStored?.((performance.now() - started) / 1000, result.stateBytes);
         logger.debug({ roomId: documentName, diagramId, ...result }, "document compacted");
       } catch (error) {

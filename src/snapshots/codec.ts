@@ -6,11 +6,10 @@ import type { Encoding } from "../storage/documents.ts";
 export const COMPRESS_ABOVE_BYTES = 16 * 1024;
 
 /**
- * A Yjs (v1) update as stored: re-encoded in the v2 format, whose run-length coding shrinks long edit
- * histories dramatically, and gzip-compressed when still large.
+ * A Yjs update in the v2 format (whose run-length coding shrinks long edit histories dramatically) as
+ * stored: gzip-compressed when still large.
  */
-export function encodeSnapshot(update: Uint8Array): { data: Uint8Array; compressed: boolean; encoding: Encoding } {
-  const v2 = Y.convertUpdateFormatV1ToV2(update);
+export function encodeSnapshot(v2: Uint8Array): { data: Uint8Array; compressed: boolean; encoding: Encoding } {
   if (v2.length <= COMPRESS_ABOVE_BYTES) return { data: v2, compressed: false, encoding: "v2" };
   return { data: gzipSync(v2, { level: 6 }), compressed: true, encoding: "v2" };
 }

@@ -99,20 +99,22 @@ export class SnapshotManager {
     const diagramId = await this.options.access.diagramOf(roomId);
     if (!diagramId) return undefined;
     const started = performance.now();
-    const update = Y.encodeStateAsUpdate(document);
-    const stateVector = Y.encodeStateVector(document);
-    const { data, compressed, encoding } = encodeSnapshot(update);
     const count = elementCount(document);
     const presentUserIds = this.options.rooms.usersPresent(roomId).map((u) => u.user_id);
+    let update: Uint8Array = new Uint8Array(0);
     const row = await this.options.db.transaction(async (tx) => {
       const [latest] = await tx.query<{ state_vector: Uint8Array | null }>(
         "SELECT state_vector FROM liveshare_snapshots WHERE session_id = $1 ORDER BY created_at DESC LIMIT 1",
         [roomId],
       );
-      if (createdBy === "interval" && latest?.state_vector && Buffer.compare(Buffer.from(latest.state_vector), Buffer.from(stateVector)) === 0) {
+      if (createdBy === "interval" && latest?.state_vector && Buffer.compare(Buffer.from(latest.state_vector), Buffer.from(Y.encodeStateVector(document))) === 0) {
         return undefined;
       }
-      await this.options.documents.compact(diagramId, update, tx);
+      // Compaction first: it folds anything stored that this instance had not seen into the document.
+      await this.options.documents.compact(diagramId, document, tx);
+      const stateVector = Y.encodeStateVector(document);
+      update = Y.encodeStateAsUpdateV2(document);
+      const { data, compressed, encoding } = encodeSnapshot(update);
       const inserted = await this.options.snapshots.insert(
         { sessionId: roomId, diagramId, data, compressed, encoding, elementCount: count, presentUserIds, createdBy },
         tx,
@@ -126,8 +128,18 @@ export class SnapshotManager {
     this.options.metrics.snapshotCreation.observe(seconds);
     this.options.metrics.snapshotSize.observe(row.size_bytes);
     this.options.metrics.snapshotsCreated.inc();
-    this.options.logger.debug({ roomId, diagramId, bytes: row.size_bytes, elements: count, compressed, seconds }, "snapshot created");
-    const snapshot: Snapshot = { id: row.id, data: update, element_count: count, created_at: row.created_at };
+    this.options.logger.debug({ roomId, diagramId, bytes: row.size_bytes, elements: count, compressed: row.compressed, seconds }, "snapshot created");
+    const v2 = update;
+    let v1: Uint8Array | undefined;
+    const snapshot: Snapshot = {
+      id: row.id,
+      // Converted only if someone asks (a joining JSON client): most snapshots are never read.
+      get data() {
+        return (v1 ??= Y.convertUpdateFormatV2ToV1(v2));
+      },
+      element_count: count,
+      created_at: row.created_at,
+    };
     const recent = this.recent.get(roomId) ?? [];
     recent.unshift(snapshot);
     recent.length = Math.min(recent.length, SNAPSHOTS_IN_MEMORY);

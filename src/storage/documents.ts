@@ -51,13 +51,15 @@ export class DocumentStore {
   }
 
   /**
-   * Folds `liveState` (the in-memory document, may be null) and the log into the stored state, then
-   * deletes the log rows it folded in, keeping who edited when in `diagram_edit_activity`. Serialised
-   * per diagram by a row lock; runs inside `tx` when given (a snapshot stores itself in the same
-   * transaction).
+   * Folds the stored state and the log into one stored state, then deletes the log rows it folded in,
+   * keeping who edited when in `diagram_edit_activity`. With `live` (the room's loaded document) the
+   * stored parts are applied to it — cheap, since it already holds nearly all of them, and anything it
+   * lacked (another instance's edits) reaches its clients too — and the state is encoded from it.
+   * Serialised per diagram by a row lock; runs inside `tx` when given (a snapshot stores itself in the
+   * same transaction).
    */
-  async compact(diagramId: string, liveState: Uint8Array | null, tx?: Sql): Promise<CompactionResult> {
-    if (!tx) return this.db.transaction((t) => this.compact(diagramId, liveState, t));
+  async compact(diagramId: string, live: Y.Doc | null, tx?: Sql): Promise<CompactionResult> {
+    if (!tx) return this.db.transaction((t) => this.compact(diagramId, live, t));
     await tx.query("INSERT INTO diagram_documents (diagram_id, state) VALUES ($1, $2) ON CONFLICT (diagram_id) DO NOTHING", [
       diagramId,
       new Uint8Array(0),
@@ -71,13 +73,13 @@ export class DocumentStore {
     ]);
     // Integrating into a garbage-collecting Y.Doc (rather than mergeUpdates) drops the content of
     // deleted items, so a diagram edited for hours does not keep every overwritten value.
-    const ydoc = new Y.Doc({ gc: true });
-    if (doc && doc.state.length > 0) applyStored(ydoc, doc.state, doc.state_encoding);
-    for (const part of [liveState, ...rows.map((r) => r.data)]) {
-      if (part && part.length > 0 && isDecodable(part)) Y.applyUpdate(ydoc, part);
+    const target = live ?? new Y.Doc({ gc: true });
+    if (doc && doc.state.length > 0) applyStored(target, doc.state, doc.state_encoding);
+    for (const row of rows) {
+      if (row.data.length > 0 && isDecodable(row.data)) Y.applyUpdate(target, row.data, COMPACTION_ORIGIN);
     }
-    const state = Y.encodeStateAsUpdateV2(ydoc);
-    ydoc.destroy();
+    const state = Y.encodeStateAsUpdateV2(target);
+    if (!live) target.destroy();
     const seqs = rows.map((r) => r.seq);
     await tx.query("UPDATE diagram_documents SET state = $2, state_encoding = 'v2', state_seq = GREATEST(state_seq, $3), updated_at = now() WHERE diagram_id = $1", [
       diagramId,
@@ -129,7 +131,14 @@ export function asV1(update: Uint8Array, encoding: Encoding): Uint8Array {
   return encoding === "v2" ? Y.convertUpdateFormatV2ToV1(update) : update;
 }
 
+/**
+ * The origin of stored updates folded into a live document by compaction. They are durable already
+ * and every instance can read them, so it is Hocuspocus's "redis" origin: broadcast to this
+ * instance's clients, but not appended to the log again nor republished.
+ */
+export const COMPACTION_ORIGIN = { source: "redis" } as const;
+
 function applyStored(doc: Y.Doc, update: Uint8Array, encoding: Encoding): void {
-  if (encoding === "v2") Y.applyUpdateV2(doc, update);
-  else Y.applyUpdate(doc, update);
+  if (encoding === "v2") Y.applyUpdateV2(doc, update, COMPACTION_ORIGIN);
+  else Y.applyUpdate(doc, update, COMPACTION_ORIGIN);
 }
