@@ -5,30 +5,21 @@
  *
  * Run: npm run bench:cluster
  */
-import { spawn } from "node:child_process";
-import net from "node:net";
 import { Redis } from "ioredis";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
 import { ApiClient } from "../../test/helpers/api.ts";
 import { freshDatabase, startServerProcess } from "../../test/helpers/process.ts";
+import { freePort, startRedis } from "../../test/helpers/net.ts";
 import { newProvider, synced } from "../../test/helpers/provider.ts";
 import { sleep, waitFor } from "../../test/helpers/wait.ts";
 
 const EDITS = 300;
 const PRESENCE_UPDATES = 300;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 
 const redisPort = await freePort();
-const redisServer = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+const redisServer = await startRedis(redisPort);
 const db = await freshDatabase();
 const env = { DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${redisPort}`, LOG_LEVELS: "connections=warn,auth=warn" };
 const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);

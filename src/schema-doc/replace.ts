@@ -12,42 +12,34 @@ import { readSchema } from "./read.ts";
 export function replaceSchema(live: Y.Doc, target: Y.Doc): number {
   const now = readSchema(live);
   const wanted = readSchema(target);
-  let changed = 0;
-  const strip = <T extends { version: number }>({ version: _version, ...rest }: T) => rest;
-
-  const tables = tablesOf(live);
-  const wantedTables = new Map(wanted.tables.map((t) => [t.id, t]));
-  for (const table of now.tables) {
-    if (!wantedTables.has(table.id)) {
-      tables.delete(table.id);
-      changed++;
-    }
-  }
-  const nowTables = new Map(now.tables.map((t) => [t.id, JSON.stringify(strip(t))]));
-  for (const table of wanted.tables) {
-    const values = strip(table);
-    if (nowTables.get(table.id) === JSON.stringify(values)) continue;
-    tables.set(table.id, buildTable(values));
-    changed++;
-  }
-
-  const relationships = relationshipsOf(live);
-  const wantedRelationships = new Map(wanted.relationships.map((r) => [r.id, r]));
-  for (const relationship of now.relationships) {
-    if (!wantedRelationships.has(relationship.id)) {
-      relationships.delete(relationship.id);
-      changed++;
-    }
-  }
-  const nowRelationships = new Map(now.relationships.map((r) => [r.id, JSON.stringify(strip(r))]));
-  for (const relationship of wanted.relationships) {
-    const values = strip(relationship);
-    if (nowRelationships.get(relationship.id) === JSON.stringify(values)) continue;
-    relationships.set(relationship.id, buildRelationship(values));
-    changed++;
-  }
-
+  let changed = replaceElements(tablesOf(live), now.tables, wanted.tables, buildTable);
+  changed += replaceElements(relationshipsOf(live), now.relationships, wanted.relationships, buildRelationship);
   const name = metaOf(target).get("name");
   if (typeof name === "string" && metaOf(live).get("name") !== name) metaOf(live).set("name", name);
+  return changed;
+}
+
+/** Deletes the elements of `map` not wanted, rebuilds the ones that differ, leaves equal ones alone. */
+function replaceElements<T extends { id: string; version: number }>(
+  map: Y.Map<unknown>,
+  now: readonly T[],
+  wanted: readonly T[],
+  build: (values: Omit<T, "version">) => Y.Map<unknown>,
+): number {
+  const strip = ({ version: _version, ...rest }: T): Omit<T, "version"> => rest;
+  const wantedIds = new Set(wanted.map((e) => e.id));
+  const current = new Map(now.map((e) => [e.id, JSON.stringify(strip(e))]));
+  let changed = 0;
+  for (const element of now) {
+    if (wantedIds.has(element.id)) continue;
+    map.delete(element.id);
+    changed++;
+  }
+  for (const element of wanted) {
+    const values = strip(element);
+    if (current.get(element.id) === JSON.stringify(values)) continue;
+    map.set(element.id, build(values));
+    changed++;
+  }
   return changed;
 }

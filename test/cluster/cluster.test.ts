@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as Y from "yjs";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
 import { ApiClient } from "../helpers/api.ts";
 import { TEST_REDIS_URL } from "../helpers/env.ts";
@@ -7,13 +6,9 @@ import { randomOperation } from "../helpers/graph-ops.ts";
 import { freshDatabase, startServerProcess, type ServerProcess } from "../helpers/process.ts";
 import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
 import { Random } from "../helpers/random.ts";
+import { shapeOf } from "../helpers/schema.ts";
 import { startBalancer } from "../helpers/tcp-balancer.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
-
-const shape = (doc: Y.Doc) => {
-  const schema = readSchema(doc);
-  return JSON.stringify({ tables: schema.tables.map(({ version: _v, ...t }) => t), relationships: schema.relationships.map(({ version: _v, ...r }) => r) });
-};
 
 /** Shares the diagram with a new user and returns that user's token. */
 async function member(api: ApiClient, owner: { token: string; diagramId: string }, name: string, permission: "edit" | "view" = "edit") {
@@ -64,7 +59,7 @@ describe("two instances on one Redis (separate processes)", () => {
       await sleep(random.int(30));
     }
     await Promise.all(clients.map((p) => acknowledged(p, 20_000)));
-    await waitFor(() => clients.every((p) => shape(p.doc) === shape(clients[0]!.doc)), "all four clients to converge", 20_000);
+    await waitFor(() => clients.every((p) => shapeOf(p.doc) === shapeOf(clients[0]!.doc)), "all four clients to converge", 20_000);
 
     // Presence crosses instances: a client on A sees a cursor set by a client on B.
     clients[1]!.provider.setAwarenessField("cursor", { x: 4242, y: 17 });
@@ -149,7 +144,7 @@ describe("two instances on one Redis (separate processes)", () => {
       editing = false;
       await loop;
       await Promise.all(clients.map((p) => acknowledged(p, 20_000)));
-      await waitFor(() => clients.every((p) => shape(p.doc) === shape(clients[0]!.doc)), "clients to converge on the surviving instance", 20_000);
+      await waitFor(() => clients.every((p) => shapeOf(p.doc) === shapeOf(clients[0]!.doc)), "clients to converge on the surviving instance", 20_000);
       const { body } = await api.request("GET", `/api/diagrams/${owner.diagramId}/schema`, { token: owner.token });
       const stored = new Set(body.tables.map((t: { name: string }) => t.name));
       expect([...acked].filter((name) => !stored.has(name))).toEqual([]);

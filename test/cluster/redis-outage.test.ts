@@ -1,38 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
+import { applyOperation } from "../../src/schema-doc/index.ts";
 import { ApiClient } from "../helpers/api.ts";
 import { freshDatabase, startServerProcess, type ServerProcess } from "../helpers/process.ts";
 import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import { freePort, startRedis } from "../helpers/net.ts";
+import { tableNames } from "../helpers/schema.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-/** A private Redis on its own port, so this test can take it away without disturbing others. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  await waitFor(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const socket = net.connect(port, "127.0.0.1", () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.on("error", () => resolve(false));
-      }),
-    "redis to listen",
-  );
-  return child;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-const names = (p: TestProvider) => readSchema(p.doc).tables.map((t) => t.name).sort().join(",");
+const names = (p: TestProvider) => tableNames(p.doc).join(",");
 
 describe("losing Redis", () => {
   const cleanup: Array<() => Promise<unknown>> = [];

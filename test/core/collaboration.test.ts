@@ -1,17 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import * as Y from "yjs";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
 import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import { shapeOf } from "../helpers/schema.ts";
 import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const schemaOf = (p: TestProvider) => readSchema(p.doc);
-const sameSchema = (a: TestProvider, b: TestProvider) =>
-  JSON.stringify(withoutVersions(schemaOf(a))) === JSON.stringify(withoutVersions(schemaOf(b)));
-const withoutVersions = (s: ReturnType<typeof readSchema>) => ({
-  tables: s.tables.map(({ version: _v, ...t }) => t),
-  relationships: s.relationships.map(({ version: _v, ...r }) => r),
-});
+const sameSchema = (a: TestProvider, b: TestProvider) => shapeOf(a.doc) === shapeOf(b.doc);
 
 describe("two Yjs clients in one room", () => {
   let server: TestServer;
@@ -119,4 +114,3 @@ describe("restart", () => {
   }
 });
 
-export { Y };

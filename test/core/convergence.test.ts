@@ -4,21 +4,13 @@ import { applyOperation, findViolations, readSchema } from "../../src/schema-doc
 import { randomOperation } from "../helpers/graph-ops.ts";
 import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
 import { Random } from "../helpers/random.ts";
+import { shapeOf } from "../helpers/schema.ts";
 import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 
 const CLIENTS = 4;
 const STEPS = 120;
 const SEEDS = [1, 2, 3];
-
-/** The diagram a replica shows, without the server-only versions. */
-const shape = (doc: Y.Doc) => {
-  const schema = readSchema(doc);
-  return JSON.stringify({
-    tables: schema.tables.map(({ version: _v, ...t }) => t),
-    relationships: schema.relationships.map(({ version: _v, ...r }) => r),
-  });
-};
 
 describe("convergence through the server (seeded fuzz)", () => {
   let server: TestServer;
@@ -63,7 +55,7 @@ describe("convergence through the server (seeded fuzz)", () => {
     await Promise.all(providers.map((p) => acknowledged(p, 20_000)));
 
     const live = server.liveshare.core.rooms.get(roomId)!;
-    await waitFor(() => providers.every((p) => shape(p.doc) === shape(live)), "every client to match the server", 20_000);
+    await waitFor(() => providers.every((p) => shapeOf(p.doc) === shapeOf(live)), "every client to match the server", 20_000);
     expect(findViolations(live)).toEqual([]);
 
     // What the server stored (compacted state + log) is the same diagram.
@@ -72,8 +64,8 @@ describe("convergence through the server (seeded fuzz)", () => {
       const stored = await server.liveshare.core.documents.load(diagramId);
       const cold = new Y.Doc();
       Y.applyUpdate(cold, stored.update!);
-      return shape(cold);
+      return shapeOf(cold);
     };
-    await waitFor(async () => (await storedShape()) === shape(live), "the stored diagram to match the live one");
+    await waitFor(async () => (await storedShape()) === shapeOf(live), "the stored diagram to match the live one");
   });
 });

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
 import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import { tableNames } from "../helpers/schema.ts";
 import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-const tableNames = (p: TestProvider) => readSchema(p.doc).tables.map((t) => t.name).sort();
 
 describe("snapshots", () => {
   let server: TestServer;
@@ -80,11 +80,11 @@ describe("snapshots", () => {
     const keepId = readSchema(a.doc).tables[0]!.id;
     applyOperation(a.doc, { type: "DeleteTable", table_id: keepId }, "t");
     applyOperation(b.doc, { type: "CreateTable", name: "later", x: 0, y: 0 }, "t");
-    await waitFor(() => tableNames(a).join() === "later" && tableNames(b).join() === "later", "edits after the snapshot");
+    await waitFor(() => tableNames(a.doc).join() === "later" && tableNames(b.doc).join() === "later", "edits after the snapshot");
 
     const restored = await server.api.request("POST", `/api/liveshare/sessions/${roomId}/snapshots/${snapshot!.id}/restore`, { token });
     expect(restored.status).toBe(200);
-    await waitFor(() => tableNames(a).join() === "keep" && tableNames(b).join() === "keep", "the restore to reach both clients");
+    await waitFor(() => tableNames(a.doc).join() === "keep" && tableNames(b.doc).join() === "keep", "the restore to reach both clients");
     // The restore is durable: a cold load of the diagram shows it.
     await acknowledged(a);
     const stored = await server.liveshare.core.documents.load(diagramId);

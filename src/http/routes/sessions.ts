@@ -6,6 +6,7 @@ import type { RoomControl } from "../../rooms/room-control.ts";
 import type { Session } from "../../storage/sessions.ts";
 import type { AppEnv } from "../app.ts";
 import { ErrorCode, HttpError, forbidden, notFound } from "../errors.ts";
+import { sessionWithRole } from "../session-access.ts";
 import { body, uuidParam } from "../validation.ts";
 
 const createBody = z.strictObject({ diagram_id: z.uuid() });
@@ -25,14 +26,7 @@ export function sessionJson(session: Session) {
 
 /** LiveShare sessions: start (or get the active one), look at who is there, end. */
 export function sessionRoutes(core: Core, control: RoomControl) {
-  /** The session and the caller's role on its diagram; 404/403 otherwise. */
-  const load = async (roomId: string, userId: string) => {
-    const session = await core.sessions.get(roomId);
-    if (!session) throw notFound("session");
-    const role = await core.diagrams.roleOf(session.diagram_id, userId);
-    if (!role) throw forbidden("no access to this diagram");
-    return { session, role };
-  };
+  const load = (roomId: string, userId: string) => sessionWithRole(core, roomId, userId);
 
   return new Hono<AppEnv>()
     .post("/", async (c) => {

@@ -4,17 +4,12 @@ import { canEdit } from "../../rooms/access.ts";
 import { restoreSnapshot } from "../../snapshots/restore.ts";
 import type { AppEnv } from "../app.ts";
 import { ErrorCode, HttpError, forbidden, notFound } from "../errors.ts";
+import { sessionWithRole } from "../session-access.ts";
 import { uuidParam } from "../validation.ts";
 
 /** A session's snapshot history, and restoring one into the live room. Mounted under /api/liveshare/sessions. */
 export function snapshotRoutes(core: Core) {
-  const load = async (roomId: string, userId: string) => {
-    const session = await core.sessions.get(roomId);
-    if (!session) throw notFound("session");
-    const role = await core.diagrams.roleOf(session.diagram_id, userId);
-    if (!role) throw forbidden("no access to this diagram");
-    return { session, role };
-  };
+  const load = (roomId: string, userId: string) => sessionWithRole(core, roomId, userId);
 
   return new Hono<AppEnv>()
     .get("/:room_id/snapshots", async (c) => {
