@@ -6,6 +6,7 @@ import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
 import { isConnectionContext } from "../context.ts";
 import type { Logger } from "../logger.ts";
 import type { UpdateLog } from "../storage/update-log.ts";
+import { FOREIGN_KEY_VIOLATION } from "./persistence.ts";
 
 /** y-protocols message numbers (the Hocuspocus wire format wraps them in a document-name prefix). */
 const MessageType = { Sync: 0, SyncReply: 4 } as const;
@@ -85,7 +86,7 @@ export class DurableLog implements Extension {
         return;
       } catch (error) {
         // The diagram was deleted meanwhile: there is nothing left to make durable.
-        if ((error as { code?: string }).code === "23503") return;
+        if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) return;
         if (attempt === 0) this.options.logger.error({ err: error, roomId }, "update log append of a server-side edit failed; retrying");
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
       }

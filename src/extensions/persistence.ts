@@ -3,6 +3,9 @@ import type { Access } from "../rooms/access.ts";
 import type { DocumentStore } from "../storage/documents.ts";
 import type { Logger } from "../logger.ts";
 
+/** PostgreSQL: a row refers to one that does not exist (here: the diagram was deleted). */
+export const FOREIGN_KEY_VIOLATION = "23503";
+
 export interface PersistenceOptions {
   access: Access;
   documents: DocumentStore;
@@ -37,6 +40,12 @@ export function persistence({ access, documents, logger, onLoaded, onStored }: P
         onStored?.((performance.now() - started) / 1000, result.stateBytes);
         logger.debug({ roomId: documentName, diagramId, ...result }, "document compacted");
       } catch (error) {
+        // The diagram was deleted while its room was open: nothing is left to store, and throwing
+        // would keep the document in memory for ever.
+        if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) {
+          logger.info({ roomId: documentName, diagramId }, "diagram deleted; its room is not stored");
+          return;
+        }
         onStored?.((performance.now() - started) / 1000, 0, error);
         logger.error({ err: error, roomId: documentName, diagramId }, "document store failed; the update log still holds every change");
         throw error;

@@ -41,10 +41,15 @@ export class JsonProtocolEndpoint {
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: core.config.maxMessageBytes });
     const { metrics } = core;
+    const log = core.logger("json-protocol");
     const observer: BroadcastObserver = {
-      fullSent: () => metrics.fullSyncsSent.inc(),
+      fullSent: () => {
+        metrics.fullSyncsSent.inc();
+        log.debug("sending full sync");
+      },
       incrementalSent: (bytes, fullBytes) => {
         metrics.incrementalUpdatesSent.inc();
+        log.debug({ bytes, fullBytes }, "broadcasting incremental update");
         this.tally.incremental += bytes;
         this.tally.full += fullBytes;
         metrics.bandwidthReduction.set(this.tally.incremental / this.tally.full);
@@ -82,6 +87,7 @@ export class JsonProtocolEndpoint {
 
   private accept(ws: WebSocket): void {
     const { metrics } = this.core;
+    this.core.logger("json-protocol").trace("websocket connection accepted");
     metrics.connections.inc(JSON_LABEL);
     const socket: ClientSocket = {
       send: (message: ServerMessage) => {
@@ -113,7 +119,10 @@ export class JsonProtocolEndpoint {
     });
     // `ws` reports protocol violations (bad UTF-8, oversized frames) here and then closes the socket.
     ws.on("error", () => {});
-    ws.on("close", () => {
+    ws.on("close", (code: number, reason: Buffer) => {
+      if (code === 1006 || code === CloseCode.Timeout) {
+        this.core.logger("json-protocol").warn({ code, reason: reason.toString() || undefined }, "connection lost");
+      }
       session.closed();
       this.sessions.delete(session);
       metrics.connections.dec(JSON_LABEL);

@@ -97,6 +97,8 @@ export class JsonSession implements RoomClient {
   private disconnected: Promise<void> = Promise.resolve();
   private authTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  /** When the message being handled arrived (for the end-to-end latency of GraphOps). */
+  private receivedAt = 0;
 
   constructor(
     private readonly services: SessionServices,
@@ -132,7 +134,9 @@ export class JsonSession implements RoomClient {
     // Presence counts the presence messages it receives (as cursor, viewport, …): not twice.
     if (!decoded.ok || !PRESENCE_TYPES.has(type)) metrics.messagesReceived.inc({ message_type: type, priority: type === "invalid" ? "normal" : PRIORITY_OF[type] });
     metrics.bytesReceived.inc({ message_type: type }, bytes);
+    if (this.log.isLevelEnabled("trace")) this.log.trace({ roomId: this.context?.roomId, userId: this.userId || undefined, messageType: type, bytes }, "received");
     if (!decoded.ok) return this.refuse(decoded.code, decoded.message, true);
+    this.receivedAt = performance.now();
     this.handleMessage(decoded.message);
   }
 
@@ -277,7 +281,10 @@ export class JsonSession implements RoomClient {
     this.clientId = room.presence.allocate(user);
 
     this.send({ type: "AuthSuccess", user_id: user.userId, room_id: roomId, protocol_version: PROTOCOL_VERSION, role: context.role, read_only: this.readOnlyFlag });
-    if (snapshot) this.send(snapshot);
+    if (snapshot) {
+      this.send(snapshot);
+      this.log.info({ roomId, userId: user.userId, snapshotId: snapshot.snapshot_id, bytes: snapshot.snapshot_data.length }, "sending snapshot recovery");
+    }
     room.broadcaster.addClient(this);
     this.send(this.roomInfo(room));
 
@@ -319,10 +326,17 @@ export class JsonSession implements RoomClient {
     }
     if (this.sender) this.services.core.presence.touch(room.document, this.sender);
     // Acknowledgements go out in order, each once its edit is durable.
-    this.acks = this.acks.then(() => this.acknowledge(room, origin, applied, requestId));
+    const receivedAt = this.receivedAt;
+    this.acks = this.acks.then(() => this.acknowledge(room, origin, applied, requestId, receivedAt));
   }
 
-  private async acknowledge(room: JsonRoom, origin: Origin, applied: AuthoredChange<{ op: GraphOperation }>, requestId: string | number | undefined): Promise<void> {
+  private async acknowledge(
+    room: JsonRoom,
+    origin: Origin,
+    applied: AuthoredChange<{ op: GraphOperation }>,
+    requestId: string | number | undefined,
+    receivedAt: number,
+  ): Promise<void> {
     try {
       const durable = await within(this.services.core.durableLog.settled(origin), this.services.ackTimeoutMs ?? 10_000);
       if (this.phase !== "joined") return;
@@ -334,6 +348,7 @@ export class JsonSession implements RoomClient {
       this.send({ type: "OpApplied", op, version: applied.version, state: applied.state, deleted: applied.deleted, ...(requestId !== undefined ? { request_id: requestId } : {}) });
       room.broadcaster.release(this);
       room.announce(this, op);
+      this.services.core.metrics.messageLatency.observe({ message_type: "GraphOp", priority: "critical" }, (performance.now() - receivedAt) / 1000);
     } catch (error) {
       this.log.error({ err: error, roomId: room.roomId }, "acknowledging a GraphOp failed");
     }
