@@ -1,6 +1,7 @@
-import type { Extension, onAuthenticatePayload } from "@hocuspocus/server";
+import type { Extension, connectedPayload, onAuthenticatePayload } from "@hocuspocus/server";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
-import type { ConnectionContext } from "../context.ts";
+import { isConnectionContext, type ConnectionContext } from "../context.ts";
+import { yjsMember } from "../rooms/live-rooms.ts";
 import type { Tokens } from "../auth/tokens.ts";
 import { TokenRejected } from "../auth/tokens.ts";
 import type { Access } from "../rooms/access.ts";
@@ -45,6 +46,37 @@ export function authentication({ tokens, access, users, logger }: Authentication
         // Without a message: Hocuspocus prints every hook error's message to stderr, which would let
         // any client write to the server's stderr at will. The client gets `reason`; pino has the rest.
         throw new Refusal(refusal.code, refusal.reason, "");
+      }
+    },
+
+    /**
+     * Between `onAuthenticate` and this hook Hocuspocus loads the document, and a permission change
+     * made meanwhile found no connection to act on (see `room-control.ts`). From here on the
+     * connection is a room member, so one more look at its access closes that window.
+     */
+    async connected({ context, connection, documentName }: connectedPayload): Promise<void> {
+      if (!isConnectionContext(context)) return;
+      const member = yjsMember(connection);
+      try {
+        const { role } = await access.toRoom(documentName, context.user.userId);
+        if (role === context.role) return;
+        logger.info({ roomId: documentName, userId: context.user.userId, from: context.role, to: role }, "role changed while connecting");
+        context.role = role;
+        member.readOnly = role === "viewer";
+      } catch (error) {
+        if (!(error instanceof Refusal)) {
+          logger.error({ err: error, roomId: documentName }, "access check after connecting failed");
+          return;
+        }
+        // The refusal a new connection would get, told as what happened to this one.
+        const event =
+          error.reason === CloseReason.SessionEnded
+            ? { code: CloseCode.Gone, reason: CloseReason.SessionEnded }
+            : error.reason === CloseReason.UnknownRoom
+              ? { code: CloseCode.Gone, reason: CloseReason.DiagramDeleted }
+              : { code: CloseCode.Forbidden, reason: CloseReason.AccessRevoked };
+        logger.info({ roomId: documentName, userId: context.user.userId, reason: event.reason }, "access lost while connecting");
+        member.close(event);
       }
     },
   };

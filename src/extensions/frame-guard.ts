@@ -1,4 +1,4 @@
-import type { Extension, Hocuspocus, onConfigurePayload } from "@hocuspocus/server";
+import type { Extension, Hocuspocus, connectedPayload, onConfigurePayload } from "@hocuspocus/server";
 import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
 import { CloseCode, CloseReason } from "../close-codes.ts";
@@ -21,22 +21,27 @@ const refuse = (reason: CloseReason): FrameVerdict => ({ pass: false, drop: fals
  * answer a malformed frame by closing with a misleading 4401 "Unauthorized" (or 4205 "Reset
  * Connection"), print a stack trace to stderr, and silently ignore unknown message types.
  *
+ * Document updates to a room the socket is connected to (`isConnected`) are decoded here too:
+ * `durable-log.ts` refuses an undecodable one as well, but only after Hocuspocus has printed the error
+ * with a stack trace, and a read-only connection's sync step 2 would reach Yjs unchecked. Updates
+ * sent before authentication are only checked for framing: decoding them would let anyone without a
+ * token spend the server's CPU (Hocuspocus queues them, and the durable log checks them on arrival).
+ *
  * Trailing bytes after a well-formed message are tolerated (Hocuspocus ignores them, and newer
- * providers may append fields, as they did with the auth message's provider version). Document
- * updates are decoded where they are applied (see `durable-log.ts`); sync step 2, sent once per
- * connection, is decoded here because a read-only connection would otherwise feed it to Yjs unchecked.
+ * providers may append fields, as they did with the auth message's provider version).
  */
-export function inspectFrame(frame: Uint8Array): FrameVerdict {
+export function inspectFrame(frame: Uint8Array, isConnected: (room: string) => boolean = () => true): FrameVerdict {
   // A provider answers a server Ping with a bare Pong byte (no document name); harmless, never forwarded.
   if (frame.length === 1 && frame[0] === MessageType.Pong) return DROP;
   const decoder = decoding.createDecoder(frame);
   try {
-    decoding.readVarString(decoder);
+    const address = decoding.readVarString(decoder);
     const type = decoding.readVarUint(decoder);
     switch (type) {
       case MessageType.Sync:
       case MessageType.SyncReply:
-        return inspectSync(decoder);
+        // The address may be `room\0session` (session-aware providers).
+        return inspectSync(decoder, isConnected(address.split("\0")[0]!));
       case MessageType.Awareness:
         return inspectAwareness(decoding.readVarUint8Array(decoder));
       case MessageType.Auth:
@@ -60,7 +65,7 @@ export function inspectFrame(frame: Uint8Array): FrameVerdict {
   }
 }
 
-function inspectSync(decoder: decoding.Decoder): FrameVerdict {
+function inspectSync(decoder: decoding.Decoder, decodeUpdate: boolean): FrameVerdict {
   const syncType = decoding.readVarUint(decoder);
   const payload = decoding.readVarUint8Array(decoder);
   switch (syncType) {
@@ -68,13 +73,13 @@ function inspectSync(decoder: decoding.Decoder): FrameVerdict {
       Y.decodeStateVector(payload);
       return PASS;
     case SyncType.Step2:
+    case SyncType.Update:
+      if (!decodeUpdate) return PASS;
       try {
         Y.decodeUpdate(payload);
       } catch {
         return refuse(CloseReason.MalformedUpdate);
       }
-      return PASS;
-    case SyncType.Update:
       return PASS;
     default:
       return refuse(CloseReason.UnknownMessageType);
@@ -105,11 +110,26 @@ function inspectAwareness(update: Uint8Array): FrameVerdict {
  */
 export class FrameGuard implements Extension {
   extensionName = "frame-guard";
+  /** Before other `connected` hooks (authentication's awaits the database): updates are checked sooner. */
+  priority = 1100;
+  /** Socket → the rooms it has a document connection to (past authentication). */
+  private readonly connectedRooms = new WeakMap<object, Set<string>>();
 
   constructor(private readonly logger: Logger) {}
 
+  /**
+   * Runs once Hocuspocus is constructed, after anything installed synchronously on it (presence's
+   * frame router), so the guard is the outermost wrapper and sees every frame first.
+   */
   async onConfigure({ instance }: onConfigurePayload): Promise<void> {
     this.install(instance);
+  }
+
+  async connected({ connection, documentName }: connectedPayload): Promise<void> {
+    const rooms = this.connectedRooms.get(connection.webSocket);
+    if (!rooms || !connection.document.hasConnection(connection)) return;
+    rooms.add(documentName);
+    connection.onClose(() => rooms.delete(documentName));
   }
 
   install(instance: Hocuspocus): void {
@@ -118,11 +138,14 @@ export class FrameGuard implements Extension {
     instance.handleConnection = (incoming, request, defaultContext) => {
       const client = handleConnection(incoming, request, defaultContext);
       const handleMessage = client.handleMessage;
+      const rooms = new Set<string>();
+      this.connectedRooms.set(incoming, rooms);
+      const isConnected = (room: string) => rooms.has(room);
       let refused = false;
       client.handleMessage = (data: Uint8Array) => {
         // Frames already in flight when the socket was refused are not looked at.
         if (refused) return;
-        const verdict = inspectFrame(data);
+        const verdict = inspectFrame(data, isConnected);
         if (verdict.pass) return handleMessage(data);
         if (verdict.drop) return;
         refused = true;

@@ -109,7 +109,8 @@ export interface RoomMember {
   close(event: CloseEvent): void;
 }
 
-function yjsMember(connection: Connection): RoomMember {
+/** A Yjs document connection as a room member: its role, read-only flag and close, with the client told. */
+export function yjsMember(connection: Connection): RoomMember {
   const context = connection.context as ConnectionContext;
   if (!isConnectionContext(context)) throw new Error("a document connection without LiveShare context");
   return {
