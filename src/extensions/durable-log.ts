@@ -35,7 +35,7 @@ export class DurableLog implements Extension {
 
   constructor(private readonly options: DurableLogOptions) {}
 
-  async beforeHandleMessage({ connection, update, context, documentName }: beforeHandleMessagePayload): Promise<void> {
+  async beforeHandleMessage({ connection, document, update, context, documentName }: beforeHandleMessagePayload): Promise<void> {
     if (connection.readOnly) return;
     const docUpdate = documentUpdateOf(update);
     if (!docUpdate || isEmptyUpdate(docUpdate)) return;
@@ -55,6 +55,11 @@ export class DurableLog implements Extension {
       // provider reconnect and resend the unacknowledged change.
       setImmediate(() => connection.webSocket.close(refusal.code, refusal.reason));
       throw refusal;
+    }
+    if (connection.readOnly) {
+      // Downgraded to viewer while this edit was being stored: it was sent with edit rights and is in
+      // the log, so it is applied here (Hocuspocus will now refuse it), or it would reappear on reload.
+      Y.applyUpdate(document, docUpdate, { source: "connection", connection });
     }
   }
 
