@@ -1,0 +1,28 @@
+/** Figures of a LiveShare's /metrics (prom-client's default process and Node.js metrics). */
+export interface MetricsSample {
+  cpu: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
+/** process_cpu_seconds_total, RSS and heap figures from a LiveShare's /metrics, or undefined. */
+export async function scrapeMetrics(httpUrl: string): Promise<MetricsSample | undefined> {
+  try {
+    const text = await (await fetch(`${httpUrl}/metrics`)).text();
+    const value = (name: string) => Number(text.match(new RegExp(`^${name} ([0-9.e+-]+)$`, "m"))?.[1]);
+    const cpu = value("process_cpu_seconds_total");
+    if (!Number.isFinite(cpu)) return undefined;
+    return {
+      cpu,
+      rss: value("process_resident_memory_bytes") || 0,
+      heapUsed: value("nodejs_heap_size_used_bytes"),
+      heapTotal: value("nodejs_heap_size_total_bytes"),
+      external: value("nodejs_external_memory_bytes"),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
