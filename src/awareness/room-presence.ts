@@ -2,7 +2,7 @@ import type { Document } from "@hocuspocus/server";
 import { removeAwarenessStates } from "y-protocols/awareness";
 import { setAwarenessStates } from "./apply.ts";
 import { PRIORITY_OF_KIND, classify, showsActivity, type PresenceKind } from "./priorities.ts";
-import { ClientSlot, SenderPresence, type PresenceSender } from "./sender.ts";
+import { ClientSlot, SenderPresence, type PresenceOrigin, type PresenceSender } from "./sender.ts";
 import { parseClientPresence, samePoint, sameViewport, type ClientPresence, type PresenceState } from "./state.ts";
 import type { ActivityThresholds } from "./activity.ts";
 
@@ -43,11 +43,24 @@ const REMOVALS_KEPT_MS = 60_000;
  * message — so a client receives about 10 presence messages a second whatever the room size. A
  * pending state is always flushed eventually, so the last position of a movement is never lost.
  */
+/** A state on its way to the document's awareness. */
+interface OutgoingState {
+  clientId: number;
+  clock: number;
+  state: PresenceState;
+  origin: unknown;
+}
+
+/** The origin of a flush's batched updates: presence applied by the server, relayed to every client. */
+const BATCH_ORIGIN: PresenceOrigin = { source: "local", context: { kind: "presence" } };
+
 export class RoomPresence {
   readonly senders = new Map<object, SenderPresence>();
   private readonly owners = new Map<number, ClientSlot>();
   /** Slots with a pending or deferred state. */
   private readonly due = new Set<ClientSlot>();
+  /** States published in the current flush, applied together by `applyOutbox`. */
+  private outbox: OutgoingState[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
@@ -202,6 +215,7 @@ export class RoomPresence {
       if (!slot.deferred) this.due.delete(slot);
       else next = Math.min(next, now + slot.sender.buckets[slot.deferredPriority].msUntilToken(now));
     }
+    this.applyOutbox();
     if (next !== Number.POSITIVE_INFINITY) this.schedule(next);
   }
 
@@ -237,6 +251,7 @@ export class RoomPresence {
     if (this.timings.batchMs === 0 && dueAt <= now) {
       // Batching off: a state the throttle lets through goes out now, as Hocuspocus would send it.
       this.publish(slot, now);
+      this.applyOutbox();
       return;
     }
     this.due.add(slot);
@@ -275,9 +290,27 @@ export class RoomPresence {
     // it as its local state.
     const clock = Math.max(slot.clientClock, (awareness.meta.get(slot.clientId)?.clock ?? 0) + 1);
     if (clock > slot.clientClock && sender.sender.protocol === "yjs") slot.clientStatus = next.status;
-    setAwarenessStates(awareness, [{ clientId: slot.clientId, clock, state: next }], sender.origin);
+    this.outbox.push({ clientId: slot.clientId, clock, state: next, origin: sender.origin });
     slot.published = next;
     slot.publishedAt = now;
+  }
+
+  /**
+   * Applies what `publish` queued in one go. A client's first state goes in with its connection as
+   * origin (Hocuspocus then knows to remove it when that connection closes); every later state of the
+   * flush goes in one call, so Hocuspocus's per-update work — hooks, and the Redis extension — runs
+   * once per flush rather than once per client.
+   */
+  private applyOutbox(): void {
+    if (this.outbox.length === 0) return;
+    const awareness = this.document.awareness;
+    const updates: OutgoingState[] = [];
+    for (const entry of this.outbox) {
+      if (awareness.meta.has(entry.clientId)) updates.push(entry);
+      else setAwarenessStates(awareness, [entry], entry.origin);
+    }
+    this.outbox = [];
+    if (updates.length > 0) setAwarenessStates(awareness, updates, BATCH_ORIGIN);
   }
 
   /**

@@ -43,6 +43,8 @@ export function inspectFrame(frame: Uint8Array, isConnected: (room: string) => b
         // The address may be `room\0session` (session-aware providers).
         return inspectSync(decoder, isConnected(address.split("\0")[0]!));
       case MessageType.Awareness:
+        // Presence decodes and validates a connected room's awareness itself: parse it once, there.
+        if (isConnected(address.split("\0")[0]!)) return PASS;
         return inspectAwareness(decoding.readVarUint8Array(decoder));
       case MessageType.Auth:
         if (decoding.readVarUint(decoder) !== AUTH_TOKEN) return refuse(CloseReason.MalformedFrame);

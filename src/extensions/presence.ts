@@ -6,7 +6,8 @@ import { guardCongestion } from "../awareness/congestion.ts";
 import type { Presence, PresenceSender } from "../awareness/presence.ts";
 import type { TokenBucket } from "../awareness/token-bucket.ts";
 import type { ViolationLog } from "../awareness/violations.ts";
-import { FrameType, SyncStep, readAwarenessEntries } from "../awareness/wire.ts";
+import { FrameType, SyncStep, readAwarenessEntries, type AwarenessEntry } from "../awareness/wire.ts";
+import { CloseCode, CloseReason } from "../close-codes.ts";
 import { disconnectRateLimited, type CriticalLimiter } from "./rate-limit.ts";
 
 export interface PresenceExtensionOptions {
@@ -137,7 +138,19 @@ export class PresenceExtension implements Extension {
       if (type === FrameType.Awareness) {
         // Hocuspocus's idle timeout counts received frames; this one does not reach it.
         if (client) client.lastMessageReceivedAt = Date.now();
-        const entries = readAwarenessEntries(decoder);
+        let entries: AwarenessEntry[] | undefined;
+        try {
+          entries = readAwarenessEntries(decoder);
+        } catch {
+          entries = undefined;
+        }
+        // The frame guard leaves a connected room's awareness to this parse: a malformed update (cut
+        // short, not JSON, a state that is not an object) closes the socket the way it would have.
+        if (!entries || entries.some((e) => !isStateShaped(e.state))) {
+          yjs.closing = true;
+          yjs.connection.webSocket.close(CloseCode.BadRequest, CloseReason.MalformedAwareness);
+          return true;
+        }
         this.options.presence.receiveEntries(yjs.connection.document, yjs.sender, entries, frame.byteLength);
         return true;
       }
@@ -209,4 +222,9 @@ export class PresenceExtension implements Extension {
     });
     return client;
   }
+}
+
+/** What an awareness state must look like on the wire: an object, or null for "gone". */
+function isStateShaped(state: unknown): boolean {
+  return state === null || (typeof state === "object" && !Array.isArray(state));
 }
