@@ -178,21 +178,25 @@ export class Presence {
 
   private roomEvents(): RoomEvents {
     const { metrics, logger, violations } = this.options;
-    const received = new Map<PresenceKind, { messages: { inc(): void }; bytes: { inc(n: number): void } }>();
-    for (const kind of Object.values(PresenceKind)) {
-      const priority = PRIORITY_OF_KIND[kind];
-      received.set(kind, {
-        messages: metrics.messagesReceived.labels({ message_type: kind, priority }),
-        bytes: metrics.bytesReceived.labels({ message_type: kind }),
-      });
-    }
+    // Counted in plain numbers and added to the counters when Prometheus scrapes: this runs for every
+    // presence message, and a prom-client `inc` hashes its labels each time.
+    const received = new Map<PresenceKind, { messages: number; bytes: number }>();
+    for (const kind of Object.values(PresenceKind)) received.set(kind, { messages: 0, bytes: 0 });
+    metrics.beforeScrape.add(() => {
+      for (const [kind, counts] of received) {
+        if (counts.messages > 0) metrics.messagesReceived.inc({ message_type: kind, priority: PRIORITY_OF_KIND[kind] }, counts.messages);
+        if (counts.bytes > 0) metrics.bytesReceived.inc({ message_type: kind }, counts.bytes);
+        counts.messages = 0;
+        counts.bytes = 0;
+      }
+    });
     const exceeded = new Map<Priority, { inc(): void }>();
     for (const priority of ["volatile", "low", "normal"] as const) exceeded.set(priority, metrics.rateLimitExceeded.labels({ priority }));
     return {
       received(kind, bytes) {
-        const counters = received.get(kind)!;
-        counters.messages.inc();
-        if (bytes > 0) counters.bytes.inc(bytes);
+        const counts = received.get(kind)!;
+        counts.messages += 1;
+        counts.bytes += bytes;
       },
       dropped(kind, reason: DropReason) {
         metrics.messagesDropped.inc({ message_type: kind, reason });

@@ -1,8 +1,6 @@
 import path from "node:path";
 import type { Database } from "./database.ts";
 import { migrate } from "./migrate.ts";
-import { openPglite } from "./pglite.ts";
-import { openPostgres } from "./postgres.ts";
 
 export interface OpenDatabaseOptions {
   /** `postgres://…`, `memory://`, or undefined for PGlite in `dataDir`. */
@@ -15,11 +13,12 @@ export interface OpenDatabaseOptions {
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const url = options.databaseUrl;
-  const db = url?.startsWith("memory://")
-    ? await openPglite(undefined)
-    : url
-      ? await openPostgres({ url, ...(options.schema ? { schema: options.schema } : {}) })
-      : await openPglite(path.join(options.dataDir, "pglite"));
+  // Each driver is loaded only when used: PGlite's WebAssembly build alone adds ~100 MB to a server
+  // that runs on PostgreSQL.
+  const db =
+    url && !url.startsWith("memory://")
+      ? await (await import("./postgres.ts")).openPostgres({ url, ...(options.schema ? { schema: options.schema } : {}) })
+      : await (await import("./pglite.ts")).openPglite(url ? undefined : path.join(options.dataDir, "pglite"));
   try {
     await migrate(db);
   } catch (error) {
