@@ -1,29 +1,21 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { liveShareFixture } from "../helpers/fixture.ts";
+import { newLiveShare } from "../helpers/server.ts";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
 import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
 import { shapeOf } from "../helpers/schema.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const schemaOf = (p: TestProvider) => readSchema(p.doc);
 const sameSchema = (a: TestProvider, b: TestProvider) => shapeOf(a.doc) === shapeOf(b.doc);
 
 describe("two Yjs clients in one room", () => {
-  let server: TestServer;
-  const providers: TestProvider[] = [];
-  afterEach(async () => {
-    for (const p of providers.splice(0)) p.destroy();
-    await server?.close();
-  });
+  const live = liveShareFixture();
 
-  const connect = (roomId: string, token: string) => {
-    const p = newProvider(server.wsUrl, roomId, token);
-    providers.push(p);
-    return p;
-  };
+  const connect = (roomId: string, token: string) => live.connect(roomId, token);
 
   it("converges on every graph operation made by either client", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const [a, b] = [connect(roomId, token), connect(roomId, token)];
     await Promise.all([synced(a), synced(b)]);
@@ -55,7 +47,7 @@ describe("two Yjs clients in one room", () => {
   });
 
   it("removes a relationship whose table was deleted concurrently", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const [a, b] = [connect(roomId, token), connect(roomId, token)];
     await Promise.all([synced(a), synced(b)]);

@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import * as Y from "yjs";
 import { applyOperation, findViolations, readSchema } from "../../src/schema-doc/index.ts";
 import { randomOperation } from "../helpers/graph-ops.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import { acknowledged, synced, type TestProvider } from "../helpers/provider.ts";
 import { Random } from "../helpers/random.ts";
 import { shapeOf } from "../helpers/schema.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 
 const CLIENTS = 4;
@@ -13,18 +13,13 @@ const STEPS = 120;
 const SEEDS = [1, 2, 3];
 
 describe("convergence through the server (seeded fuzz)", () => {
-  let server: TestServer;
-  const providers: TestProvider[] = [];
-  afterEach(async () => {
-    for (const p of providers.splice(0)) p.destroy();
-    await server?.close();
-  });
+  const live = liveShareFixture();
 
   it.each(SEEDS)("leaves every client, the server and the stored diagram equal (seed %i)", async (seed) => {
     const random = new Random(seed);
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId, diagramId } = await server.api.room();
-    for (let i = 0; i < CLIENTS; i++) providers.push(newProvider(server.wsUrl, roomId, token));
+    const providers = Array.from({ length: CLIENTS }, () => live.connect(roomId, token));
     await Promise.all(providers.map((p) => synced(p)));
 
     const offline = new Set<TestProvider>();
@@ -54,9 +49,9 @@ describe("convergence through the server (seeded fuzz)", () => {
     for (const p of offline) await p.provider.connect();
     await Promise.all(providers.map((p) => acknowledged(p, 20_000)));
 
-    const live = server.liveshare.core.rooms.get(roomId)!;
-    await waitFor(() => providers.every((p) => shapeOf(p.doc) === shapeOf(live)), "every client to match the server", 20_000);
-    expect(findViolations(live)).toEqual([]);
+    const room = server.liveshare.core.rooms.get(roomId)!;
+    await waitFor(() => providers.every((p) => shapeOf(p.doc) === shapeOf(room)), "every client to match the server", 20_000);
+    expect(findViolations(room)).toEqual([]);
 
     // What the server stored (compacted state + log) is the same diagram.
     // Server-side repairs are appended just after they are made, so give them a moment.
@@ -66,6 +61,6 @@ describe("convergence through the server (seeded fuzz)", () => {
       Y.applyUpdate(cold, stored.update!);
       return shapeOf(cold);
     };
-    await waitFor(async () => (await storedShape()) === shapeOf(live), "the stored diagram to match the live one");
+    await waitFor(async () => (await storedShape()) === shapeOf(room), "the stored diagram to match the live one");
   });
 });

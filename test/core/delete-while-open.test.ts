@@ -1,22 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { applyOperation } from "../../src/schema-doc/index.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { acknowledged, synced } from "../helpers/provider.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 describe("deleting a diagram whose room is open", () => {
-  let server: TestServer;
-  const providers: TestProvider[] = [];
-  afterEach(async () => {
-    for (const p of providers.splice(0)) p.destroy();
-    await server?.close();
-  });
+  const live = liveShareFixture();
 
   it("disconnects everyone and unloads the room instead of keeping it in memory", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId, diagramId } = await server.api.room();
-    const p = newProvider(server.wsUrl, roomId, token);
-    providers.push(p);
+    const p = live.connect(roomId, token);
     await synced(p);
     applyOperation(p.doc, { type: "CreateTable", name: "doomed", x: 0, y: 0 }, "t");
     await acknowledged(p);

@@ -1,32 +1,23 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import { acknowledged, synced } from "../helpers/provider.ts";
 import { tableNames } from "../helpers/schema.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 
 describe("snapshots", () => {
-  let server: TestServer;
-  const providers: TestProvider[] = [];
-  afterEach(async () => {
-    for (const p of providers.splice(0)) p.destroy();
-    await server?.close();
-  });
-  const connect = (roomId: string, token: string) => {
-    const p = newProvider(server.wsUrl, roomId, token);
-    providers.push(p);
-    return p;
-  };
+  const live = liveShareFixture();
+  const connect = (roomId: string, token: string) => live.connect(roomId, token);
   const list = async (roomId: string, token: string) => {
-    const { status, body } = await server.api.request("GET", `/api/liveshare/sessions/${roomId}/snapshots`, { token });
+    const { status, body } = await live.server.api.request("GET", `/api/liveshare/sessions/${roomId}/snapshots`, { token });
     expect(status).toBe(200);
     return body.snapshots as Array<{ id: string; element_count: number; size_bytes: number; present_users: { user_id: string }[]; changed_since_by: { user_id: string; edits: number }[] }>;
   };
-  const logEntries = async (diagramId: string) => (await server.liveshare.core.documents.storedBytes(diagramId)).logEntries;
+  const logEntries = async (diagramId: string) => (await live.server.liveshare.core.documents.storedBytes(diagramId)).logEntries;
 
   it("snapshots a changing room each interval, compacts the log, and stops when nothing changes", async () => {
-    server = await newLiveShare({ SNAPSHOT_INTERVAL_MS: "200" });
+    const server = await live.start({ SNAPSHOT_INTERVAL_MS: "200" });
     const { token, userId, roomId, diagramId } = await server.api.room();
     const p = connect(roomId, token);
     await synced(p);
@@ -51,7 +42,7 @@ describe("snapshots", () => {
   });
 
   it("keeps only the configured number of stored snapshots", async () => {
-    server = await newLiveShare({ SNAPSHOT_INTERVAL_MS: "150", SNAPSHOT_RETENTION: "2" });
+    const server = await live.start({ SNAPSHOT_INTERVAL_MS: "150", SNAPSHOT_RETENTION: "2" });
     const { token, roomId } = await server.api.room();
     const p = connect(roomId, token);
     await synced(p);
@@ -69,7 +60,7 @@ describe("snapshots", () => {
   });
 
   it("restores a snapshot as a new change that reaches every client and survives a reload", async () => {
-    server = await newLiveShare({ SNAPSHOT_INTERVAL_MS: "150" });
+    const server = await live.start({ SNAPSHOT_INTERVAL_MS: "150" });
     const { token, roomId, diagramId } = await server.api.room();
     const [a, b] = [connect(roomId, token), connect(roomId, token)];
     await Promise.all([synced(a), synced(b)]);
@@ -95,7 +86,7 @@ describe("snapshots", () => {
   });
 
   it("refuses restores from viewers and of snapshots of another diagram", async () => {
-    server = await newLiveShare({ SNAPSHOT_INTERVAL_MS: "150" });
+    const server = await live.start({ SNAPSHOT_INTERVAL_MS: "150" });
     const owner = await server.api.room("owner");
     const viewer = await server.api.login("viewer");
     await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${viewer.userId}`, { token: owner.token, body: { permission: "view" } });

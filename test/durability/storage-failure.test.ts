@@ -1,23 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import * as Y from "yjs";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { acknowledged, synced } from "../helpers/provider.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 
 describe("when the database refuses writes", () => {
-  let server: TestServer;
-  const providers: TestProvider[] = [];
-  afterEach(async () => {
-    for (const p of providers.splice(0)) p.destroy();
-    await server?.close();
-  });
+  const live = liveShareFixture();
 
   it("acknowledges nothing, stays up, and stores the edit once writes work again", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId, diagramId } = await server.api.room();
-    const p = newProvider(server.wsUrl, roomId, token);
-    providers.push(p);
+    const p = live.connect(roomId, token);
     await synced(p);
 
     // Every append to the update log now fails, as it would with the database gone.
