@@ -83,7 +83,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     if (error) metrics.appendFailures.inc();
   };
 
-  const schemaGuard = new SchemaGuard({ rooms, logger: logging.child("schema"), onRepair: (n) => metrics.invariantRepairs.inc(n) });
+  const schemaGuard = new SchemaGuard({ rooms, logger: logging.child("schema"), onRepair: (n) => metrics.invariantRepairs.inc(n), onUnload: (roomId) => access.forget(roomId) });
   const durableLog = new DurableLog({ log: updateLog, logger: logging.child("durability"), diagramOf: (roomId) => access.diagramOf(roomId) });
 
   // Several instances: Hocuspocus's Redis extension syncs documents and awareness; the bus carries
@@ -92,6 +92,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   const clusterLog = logging.child("cluster");
   const redis = config.redisUrl ? new ClusterRedis(config.redisUrl, instanceId, clusterLog, (up) => metrics.redisUp.set(up ? 1 : 0)) : undefined;
   const bus = config.redisUrl ? new ClusterBus(config.redisUrl, instanceId, control, clusterLog) : undefined;
+  if (bus) bus.onDiagramDeleted = (diagramId) => access.forgetDiagram(diagramId);
 
   const snapshotStore = new SnapshotStore(db);
   const snapshots = new SnapshotManager({

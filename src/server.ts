@@ -1,6 +1,9 @@
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLiveShare } from "./liveshare.ts";
 
+/** How long a signal may take to store and close everything before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 30_000;
+
 /** Entry point: configuration → LiveShare → listen; SIGTERM/SIGINT store everything and exit 0. */
 async function main(): Promise<void> {
   let config;
@@ -17,6 +20,13 @@ async function main(): Promise<void> {
   await liveshare.listen();
   const stop = async (signal: string) => {
     liveshare.core.logger("server").info({ signal }, "signal received");
+    // Never hang a deploy: storing can wait on a database that is gone, and the update log already
+    // holds every acknowledged edit.
+    const deadline = setTimeout(() => {
+      liveshare.core.logger("server").error({ seconds: SHUTDOWN_TIMEOUT_MS / 1000 }, "shutdown took too long; exiting");
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
     try {
       await liveshare.close();
       process.exit(0);

@@ -66,7 +66,8 @@ export class Tokens {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new TokenRejected(TokenError.InvalidClaims);
-    return { userId: claims.data.sub, name: claims.data.name };
+    // Ids are compared as text everywhere; PostgreSQL and the REST paths use lower case.
+    return { userId: claims.data.sub.toLowerCase(), name: claims.data.name };
   }
 }
 

@@ -11,6 +11,8 @@ const LOCK_PREFIX = "liveshare:lock:";
  * locks make once-per-room work (snapshots, compaction, retention) run on exactly one instance.
  */
 export class ClusterBus {
+  /** Called for a diagram deleted on another instance (this instance forgets its rooms). */
+  onDiagramDeleted: ((diagramId: string) => void) | undefined;
   private readonly pub: IORedis;
   private readonly sub: IORedis;
 
@@ -44,6 +46,7 @@ export class ClusterBus {
       return;
     }
     if (!message.event || message.from === this.instanceId) return;
+    if (message.event.type === "diagram-deleted") this.onDiagramDeleted?.(message.event.diagramId);
     const affected = this.control.apply(message.event);
     this.logger.info({ event: message.event.type, affected }, "control event from another instance applied");
   }

@@ -47,6 +47,21 @@ export class ClusterRedis extends RedisExtension {
     this.logger.warn({ roomId: payload.documentName }, "redis unavailable: serving the room from this instance only until it returns");
   }
 
+  /**
+   * The store lock only saves duplicate work (compaction is serialised by a database row lock), so
+   * while Redis is down the store goes ahead without it instead of waiting in ioredis's offline
+   * queue — which would keep the document loaded and hang shutdown.
+   */
+  override async onStoreDocument(payload: Parameters<RedisExtension["onStoreDocument"]>[0]): Promise<void> {
+    if (!this.isUp) return;
+    await super.onStoreDocument(payload);
+  }
+
+  override async afterStoreDocument(payload: Parameters<RedisExtension["afterStoreDocument"]>[0]): Promise<void> {
+    if (!this.isUp) return;
+    await super.afterStoreDocument(payload);
+  }
+
   private down(): void {
     if (this.wasDown) return;
     this.wasDown = true;

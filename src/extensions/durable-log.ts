@@ -70,7 +70,9 @@ export class DurableLog implements Extension {
   async afterLoadDocument({ document, documentName }: afterLoadDocumentPayload): Promise<void> {
     document.on("update", (update: Uint8Array, origin: unknown) => {
       if (!isTransactionOrigin(origin) || origin.source !== "local") return;
-      const context = origin.context as { userId?: string } | undefined;
+      const context = origin.context as { userId?: string; kind?: string } | undefined;
+      // Compaction folds in what is stored already.
+      if (context?.kind === "compaction") return;
       const appended = this.appendLocal(documentName, update, context?.userId ?? null);
       this.localAppends.set(origin, appended);
     });

@@ -47,8 +47,9 @@ export function persistence({ access, documents, logger, onLoaded, onStored }: P
           return;
         }
         onStored?.((performance.now() - started) / 1000, 0, error);
+        // Not rethrown: Hocuspocus would keep the room in memory (and shutdown would wait for it) for
+        // a compaction that durability does not need — the update log holds every acknowledged change.
         logger.error({ err: error, roomId: documentName, diagramId }, "document store failed; the update log still holds every change");
-        throw error;
       }
     },
   });

@@ -9,6 +9,8 @@ export interface SchemaGuardOptions {
   rooms: LiveRooms;
   logger: Logger;
   onRepair?: (count: number) => void;
+  /** The room's document was unloaded (caches keyed by room can let go of it). */
+  onUnload?: (roomId: string) => void;
 }
 
 /** The origin of edits the server makes to keep the document valid. */
@@ -49,12 +51,14 @@ export class SchemaGuard implements Extension {
     this.versions.get(documentName)?.destroy();
     this.versions.delete(documentName);
     this.options.rooms.remove(documentName);
+    this.options.onUnload?.(documentName);
   }
 
   private afterTransaction(document: Document, transaction: Y.Transaction): void {
     const origin = transaction.origin;
-    // Our own edits are valid by construction; only merges can combine into an invalid state.
-    if (isTransactionOrigin(origin) && origin.source === "local") return;
+    // Our own edits are valid by construction; only merges — from clients, other instances, or stored
+    // updates folded in by compaction — can combine into an invalid state.
+    if (isTransactionOrigin(origin) && origin.source === "local" && (origin.context as { kind?: string } | undefined)?.kind !== "compaction") return;
     const repaired = repairAfterTransaction(document, transaction, INVARIANT_ORIGIN);
     if (repaired > 0) {
       this.options.onRepair?.(repaired);

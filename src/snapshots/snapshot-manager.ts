@@ -76,7 +76,7 @@ export class SnapshotManager {
         this.options.logger.error({ err: error, roomId }, "snapshot failed");
       }
     }
-    for (const roomId of this.recent.keys()) {
+    for (const roomId of new Set([...this.recent.keys(), ...this.covered.keys()])) {
       if (!this.options.rooms.get(roomId)) {
         this.recent.delete(roomId);
         this.covered.delete(roomId);

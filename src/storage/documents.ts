@@ -132,11 +132,12 @@ export function asV1(update: Uint8Array, encoding: Encoding): Uint8Array {
 }
 
 /**
- * The origin of stored updates folded into a live document by compaction. They are durable already
- * and every instance can read them, so it is Hocuspocus's "redis" origin: broadcast to this
- * instance's clients, but not appended to the log again nor republished.
+ * The origin of stored updates folded into a live document by compaction. They are durable already,
+ * so nothing stores or logs them again (`skipStoreHooks`, and the durable log skips this kind), but as
+ * a local change Hocuspocus broadcasts whatever this instance lacked to its clients and the Redis
+ * extension publishes it to the other instances.
  */
-export const COMPACTION_ORIGIN = { source: "redis" } as const;
+export const COMPACTION_ORIGIN = { source: "local", skipStoreHooks: true, context: { kind: "compaction" } } as const;
 
 function applyStored(doc: Y.Doc, update: Uint8Array, encoding: Encoding): void {
   if (encoding === "v2") Y.applyUpdateV2(doc, update, COMPACTION_ORIGIN);

@@ -53,10 +53,24 @@ export class UpdateLog {
         for (const entry of batch) entry.resolve();
       } catch (error) {
         this.onBatch?.(batch.length, (performance.now() - started) / 1000, error);
-        for (const entry of batch) entry.reject(error);
+        if (batch.length === 1) batch[0]!.reject(error);
+        // One bad row (a diagram deleted a moment ago) fails the whole INSERT: write the entries one by
+        // one, so that each gets its own answer and nobody is told of another diagram's failure.
+        else await this.writeEach(batch);
       }
     }
     this.writing = false;
+  }
+
+  private async writeEach(batch: Pending[]): Promise<void> {
+    for (const entry of batch) {
+      try {
+        await this.write([entry]);
+        entry.resolve();
+      } catch (error) {
+        entry.reject(error);
+      }
+    }
   }
 
   private async write(batch: Pending[]): Promise<void> {

@@ -90,3 +90,22 @@ describe("REST API", () => {
     expect(await metrics.text()).toContain("liveshare_active_sessions_total");
   });
 });
+
+describe("tokens minted by the main application", () => {
+  it("treat an upper-case user id as the same user (regression: owners were refused their own diagram)", async () => {
+    const { Tokens } = await import("../../src/auth/tokens.ts");
+    const server = await newLiveShare({ AUTH_SECRET: "a-shared-secret-of-the-main-app" });
+    try {
+      const tokens = new Tokens("a-shared-secret-of-the-main-app");
+      const upper = await tokens.issue({ userId: "3F2A0D6E-1B2C-4D5E-8F90-ABCDEF012345", name: "Ada" });
+      const created = await server.api.request("POST", "/api/diagrams", { token: upper, body: { name: "mine" } });
+      expect(created.status).toBe(201);
+      expect(created.body.owner_id).toBe("3f2a0d6e-1b2c-4d5e-8f90-abcdef012345");
+      const read = await server.api.request("GET", `/api/diagrams/${created.body.id}`, { token: upper });
+      expect(read.status).toBe(200);
+      expect(read.body.role).toBe("owner");
+    } finally {
+      await server.close();
+    }
+  });
+});
