@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Sql } from "./database.ts";
+import { iso } from "./sql.ts";
 
 export type SharePermission = "view" | "edit";
 export type Role = "owner" | "editor" | "viewer";
@@ -18,7 +19,7 @@ export interface Share {
   created_at: string;
 }
 
-const DIAGRAM_COLUMNS = "id, name, owner_id, created_at::text AS created_at, updated_at::text AS updated_at";
+const DIAGRAM_COLUMNS = `id, name, owner_id, ${iso("created_at")}, ${iso("updated_at")}`;
 
 export class DiagramStore {
   constructor(private readonly sql: Sql) {}
@@ -65,7 +66,7 @@ export class DiagramStore {
     const [row] = await this.sql.query<Share>(
       `INSERT INTO diagram_shares (diagram_id, user_id, permission) VALUES ($1, $2, $3)
        ON CONFLICT (diagram_id, user_id) DO UPDATE SET permission = EXCLUDED.permission
-       RETURNING user_id, permission, created_at::text AS created_at`,
+       RETURNING user_id, permission, ${iso("created_at")}`,
       [diagramId, userId, permission],
     );
     return row!;
@@ -81,7 +82,7 @@ export class DiagramStore {
 
   async shares(diagramId: string): Promise<Share[]> {
     return this.sql.query<Share>(
-      "SELECT user_id, permission, created_at::text AS created_at FROM diagram_shares WHERE diagram_id = $1 ORDER BY created_at",
+      `SELECT user_id, permission, ${iso("created_at")} FROM diagram_shares WHERE diagram_id = $1 ORDER BY created_at`,
       [diagramId],
     );
   }

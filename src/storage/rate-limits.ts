@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Sql } from "./database.ts";
+import { iso } from "./sql.ts";
 
 /** Messages over a rate limit from one user in one session, of one type, in one time window. */
 export interface RateLimitCount {
@@ -61,7 +62,7 @@ export class RateLimitStore {
   /** A session's recorded violations, oldest window first. */
   async forSession(sessionId: string): Promise<RateLimitRow[]> {
     return this.sql.query<RateLimitRow>(
-      `SELECT session_id, user_id, message_type, window_start::text AS window_start, message_count
+      `SELECT session_id, user_id, message_type, ${iso("window_start")}, message_count
        FROM liveshare_rate_limits WHERE session_id = $1 ORDER BY window_start, message_type, user_id`,
       [sessionId],
     );

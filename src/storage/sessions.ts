@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Sql } from "./database.ts";
+import { iso } from "./sql.ts";
 
 export interface Session {
   id: string;
@@ -11,8 +12,8 @@ export interface Session {
   last_message_at: string | null;
 }
 
-const SESSION_COLUMNS = `id, diagram_id, owner_id, created_at::text AS created_at, ended_at::text AS ended_at,
-  message_count, last_message_at::text AS last_message_at`;
+const SESSION_COLUMNS = `id, diagram_id, owner_id, ${iso("created_at")}, ${iso("ended_at")},
+  message_count, ${iso("last_message_at")}`;
 
 /** LiveShare sessions (rooms): at most one active per diagram. */
 export class SessionStore {

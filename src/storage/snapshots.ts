@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Sql } from "./database.ts";
+import { iso } from "./sql.ts";
 import type { Encoding } from "./documents.ts";
 
 export interface SnapshotRow {
@@ -26,7 +27,7 @@ export interface NewSnapshot {
   createdBy: "interval" | "restore" | "shutdown";
 }
 
-const COLUMNS = `id, session_id, diagram_id, created_at::text AS created_at, size_bytes, element_count, compressed, encoding,
+const COLUMNS = `id, session_id, diagram_id, ${iso("created_at")}, size_bytes, element_count, compressed, encoding,
   present_user_ids::text[] AS present_user_ids, created_by`;
 
 /** `liveshare_snapshots`: a session's stored snapshots (Yjs updates, compressed when large). */
