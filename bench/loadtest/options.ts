@@ -1,27 +1,13 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
-import type { Target } from "./run.ts";
+import type { RunOptions, Target } from "./run.ts";
 import { SCENARIOS } from "./scenarios.ts";
 import { REPO_ROOT } from "./servers.ts";
 
-export interface CliOptions {
+/** The command line: a run's options for each scenario and target, and what the CLI does around the runs. */
+export interface CliOptions extends Omit<RunOptions, "users" | "rooms" | "log"> {
   scenarios: Array<{ name: string; users: number; rooms: number }>;
   targets: Target[];
-  durationS: number;
-  graceS: number;
-  workers: number;
-  cursorHz: number;
-  editHz: number;
-  jsonClients: number;
-  connectConcurrency: number;
-  connectTimeoutS: number;
-  setupTimeoutS: number;
-  url: string | undefined;
-  adminDatabaseUrl: string;
-  profileDir: string | undefined;
-  serverEnv: Record<string, string>;
-  liveshareEntry: string | undefined;
-  serverNodeArgs: string[];
   /** Wait up to this long before each run for other work on the machine to stop. */
   waitQuietS: number;
   jsonOut: string | undefined;
