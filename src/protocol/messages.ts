@@ -16,6 +16,7 @@
  * `RequestFullSync`.
  */
 import { z } from "zod";
+import { Priority } from "../awareness/priorities.ts";
 import { graphOperationSchema, type GraphOperation, type RelationshipJson, type SchemaJson, type TableJson } from "../schema-doc/index.ts";
 
 /** Bumped on any incompatible change to the messages below; sent in `AuthSuccess`. */
@@ -46,9 +47,8 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Message priorities of the original design: what may be dropped under load and what never is. */
-export const Priority = { Volatile: "volatile", Low: "low", Normal: "normal", Critical: "critical" } as const;
-export type Priority = (typeof Priority)[keyof typeof Priority];
+/** Message priorities of the original design: one definition for presence, metrics and this protocol. */
+export { Priority };
 
 const coordinate = z.number().min(-1e9).max(1e9);
 /** A point on the canvas as `[x, y]`. */
