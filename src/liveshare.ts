@@ -1,15 +1,14 @@
-import type { IncomingMessage } from "node:http";
-import type { Duplex } from "node:stream";
+import { randomUUID } from "node:crypto";
 import { getRequestListener } from "@hono/node-server";
-import { Server, type Extension, type onRequestPayload, type onUpgradePayload } from "@hocuspocus/server";
+import { Server } from "@hocuspocus/server";
 import type { Config } from "./config.ts";
 import type { ConnectionContext } from "./context.ts";
 import type { Core } from "./core.ts";
-import { randomUUID } from "node:crypto";
 import { Tokens } from "./auth/tokens.ts";
 import { ClusterBus } from "./cluster/cluster-bus.ts";
 import { ClusterRedis } from "./cluster/cluster-redis.ts";
 import { authentication } from "./extensions/authentication.ts";
+import { routing } from "./extensions/routing.ts";
 import { DurableLog } from "./extensions/durable-log.ts";
 import { FrameGuard } from "./extensions/frame-guard.ts";
 import { metricsExtension } from "./extensions/metrics.ts";
@@ -40,9 +39,6 @@ import { UserStore } from "./storage/users.ts";
 import { SnapshotStore } from "./storage/snapshots.ts";
 import { SnapshotManager } from "./snapshots/snapshot-manager.ts";
 
-/** The WebSocket paths served on the one port. */
-export const YJS_PATH = "/collab";
-export const JSON_PROTOCOL_PATH = "/api/liveshare/ws";
 
 export interface LiveShareOptions {
   /** Use this database instead of opening the configured one (tests); it is not closed by `close()`. */
@@ -158,25 +154,6 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   const app = createApp(core, control);
   const handleHttp = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   let jsonProtocol: JsonProtocolEndpoint | undefined;
-  const routing: Extension = {
-    extensionName: "routing",
-    priority: 2000,
-    async onRequest({ request, response }: onRequestPayload) {
-      await handleHttp(request, response);
-      // Rejecting with nothing stops Hocuspocus's default "Welcome" response.
-      throw null;
-    },
-    async onUpgrade({ request, socket, head }: onUpgradePayload) {
-      const path = new URL(request.url ?? "/", "http://localhost").pathname;
-      if (path === YJS_PATH) return;
-      if (path === JSON_PROTOCOL_PATH && jsonProtocol) {
-        jsonProtocol.handleUpgrade(request, socket, head);
-        throw null;
-      }
-      refuseUpgrade(socket, 404, `no WebSocket endpoint at ${path}; Yjs clients connect to ${YJS_PATH}`);
-      throw null;
-    },
-  };
 
   const server = new Server<ConnectionContext>({
     name: "liveshare",
@@ -190,7 +167,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     flushDelay: config.flushDelayMs,
     websocketOptions: { maxPayload: config.maxMessageBytes },
     extensions: [
-      routing,
+      routing({ http: handleHttp, jsonProtocol: () => jsonProtocol }),
       ...(redis ? [redis] : []),
       metricsExtension({ metrics, rooms, logger: logging.child("connections") }),
       authentication({ tokens: () => tokens, access, users: core.users, logger: logging.child("auth") }),
@@ -255,9 +232,3 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   };
 }
 
-function refuseUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ error: { code: "not_found", message } });
-  socket.end(`HTTP/1.1 ${status} Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
-export type { IncomingMessage };
