@@ -100,6 +100,7 @@ describe("restart", () => {
         q.destroy();
       } finally {
         await second.liveshare.close();
+        if (first.schema) await db.query(`DROP SCHEMA "${first.schema}" CASCADE`);
         await db.close();
       }
     });
