@@ -3,7 +3,6 @@ import { now } from "./clock.ts";
 import type { UserPlan } from "./plan.ts";
 import { SimulatedUser, type UserEnvironment } from "./user.ts";
 
-const RECONNECT_DELAY_MS = 1000;
 const PRESENCE_TYPES = new Set(["CursorMove", "IdleStatus", "UserViewport", "Awareness", "UserJoined", "UserLeft", "RoomInfo"]);
 
 interface ServerMessage {
@@ -85,14 +84,7 @@ export class JsonUser extends SimulatedUser {
       if (this.socket !== socket) return;
       this.socket = undefined;
       this.authenticated = false;
-      if (this.stopped) return;
-      this.disconnects += 1;
-      this.error(`disconnected: ${code} ${reason.toString() || "(no reason)"}`);
-      setTimeout(() => {
-        if (this.stopped) return;
-        this.reconnects += 1;
-        this.connect();
-      }, RECONNECT_DELAY_MS * (0.5 + Math.random()));
+      this.reconnectAfter(code, reason, () => this.connect());
     });
   }
 

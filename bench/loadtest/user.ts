@@ -21,6 +21,9 @@ const MAX_ERRORS_KEPT = 20;
  * clock ms) so every receiver can tell which edit it sees and how late. Timers start at a random
  * phase so a thousand users do not fire in lockstep.
  */
+/** How long a disconnected simulated user waits before connecting again (±50%). */
+const RECONNECT_DELAY_MS = 1000;
+
 export abstract class SimulatedUser {
   readonly counters: UserCounters = emptyCounters();
   readonly sendTimes: number[] = [];
@@ -89,6 +92,18 @@ export abstract class SimulatedUser {
       errorCount: this.errorCount,
       errors,
     };
+  }
+
+  /** The socket dropped while the run goes on: count it and connect again after a jittered delay. */
+  protected reconnectAfter(code: number, reason: Buffer, connect: () => void): void {
+    if (this.stopped) return;
+    this.disconnects += 1;
+    this.error(`disconnected: ${code} ${reason.toString() || "(no reason)"}`);
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.reconnects += 1;
+      connect();
+    }, RECONNECT_DELAY_MS * (0.5 + Math.random()));
   }
 
   protected error(message: string): void {

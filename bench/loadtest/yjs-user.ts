@@ -12,7 +12,6 @@ import { AuthType, FrameWriter, MessageType, PONG_FRAME, awarenessStateCount, re
 const REMOTE = Symbol("remote");
 const LOCAL = Symbol("local");
 
-const RECONNECT_DELAY_MS = 1000;
 
 /**
  * A real Yjs client speaking raw y-protocols over `ws` in the Hocuspocus wire format: what a
@@ -132,14 +131,7 @@ export class YjsUser extends SimulatedUser {
       this.authenticated = false;
       this.synced = false;
       this.awaitingAck = [];
-      if (this.stopped) return;
-      this.disconnects += 1;
-      this.error(`disconnected: ${code} ${reason.toString() || "(no reason)"}`);
-      setTimeout(() => {
-        if (this.stopped) return;
-        this.reconnects += 1;
-        this.connect();
-      }, RECONNECT_DELAY_MS * (0.5 + Math.random()));
+      this.reconnectAfter(code, reason, () => this.connect());
     });
   }
 
