@@ -9,11 +9,11 @@ import { newLiveShare, type Backend, type TestServer } from "./server.ts";
  */
 export function liveShareFixture() {
   let current: TestServer | undefined;
-  const providers: TestProvider[] = [];
-  afterEach(async () => {
-    for (const p of providers.splice(0)) p.destroy();
-    await current?.close();
+  // Hands the server over to be closed, and forgets it.
+  const { providers } = closeAfterEach(() => {
+    const server = current;
     current = undefined;
+    return server;
   });
   return {
     async start(env: Record<string, string> = {}, options: { backend?: Backend; db?: Database } = {}): Promise<TestServer> {
@@ -31,4 +31,20 @@ export function liveShareFixture() {
       return p;
     },
   };
+}
+
+/**
+ * Closes what a test opened, after each test: its providers, its other clients (JSON-protocol
+ * clients), then its server. For tests that keep `let server` themselves:
+ * `const { providers, clients } = closeAfterEach<JsonClient>(() => server);`.
+ */
+export function closeAfterEach<Client extends { destroy(): void } = { destroy(): void }>(server: () => { close(): Promise<void> } | undefined) {
+  const providers: TestProvider[] = [];
+  const clients: Client[] = [];
+  afterEach(async () => {
+    for (const p of providers.splice(0)) p.destroy();
+    for (const c of clients.splice(0)) c.destroy();
+    await server()?.close();
+  });
+  return { providers, clients };
 }

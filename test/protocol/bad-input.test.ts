@@ -2,21 +2,18 @@
  * Bad input on the JSON endpoint: each gets a clear `Error` (or `AuthFailure` and a close code) and
  * changes nothing; the connection survives a bad message but not a flood of them.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
 import { ErrorCode } from "../../src/protocol/messages.ts";
 import { readSchema } from "../../src/schema-doc/index.ts";
+import { closeAfterEach } from "../helpers/fixture.ts";
 import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { JsonClient } from "./json-client.ts";
 
 describe("bad input on the JSON endpoint", () => {
   let server: TestServer;
-  const clients: JsonClient[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy();
-    await server?.close();
-  });
+  const { clients } = closeAfterEach<JsonClient>(() => server);
   const connect = async () => {
     const client = await JsonClient.connect(server.wsUrl);
     clients.push(client);

@@ -2,10 +2,11 @@
  * The JSON protocol over real sockets: the connection lifecycle of the original design, version
  * deltas, full syncs (on join, on reconnect, on request, periodic) and snapshot recovery.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
 import { applyOperation, buildDiagram, readSchema } from "../../src/schema-doc/index.ts";
+import { closeAfterEach } from "../helpers/fixture.ts";
 import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { JsonClient } from "./json-client.ts";
@@ -14,11 +15,7 @@ const SERVER_EDIT = { source: "local", context: { kind: "test" } } as const;
 
 describe("JSON protocol lifecycle", () => {
   let server: TestServer;
-  const clients: JsonClient[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy();
-    await server?.close();
-  });
+  const { clients } = closeAfterEach<JsonClient>(() => server);
   const join = async (token: string, roomId: string) => {
     const client = await JsonClient.join(server.wsUrl, token, roomId);
     clients.push(client);

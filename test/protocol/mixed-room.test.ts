@@ -4,9 +4,10 @@
  * client reconnects midway. Afterwards every replica, the server's document and the stored diagram
  * hold the same schema.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { applyOperation, OperationError, readSchema, type SchemaJson } from "../../src/schema-doc/index.ts";
 import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import { closeAfterEach } from "../helpers/fixture.ts";
 import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 import { Random } from "../helpers/random.ts";
@@ -18,13 +19,7 @@ const SEEDS = [1, 2, 3];
 
 describe("a room shared by Yjs and JSON clients", () => {
   let server: TestServer;
-  const providers: TestProvider[] = [];
-  const clients: JsonClient[] = [];
-  afterEach(async () => {
-    for (const p of providers.splice(0)) p.destroy();
-    for (const c of clients.splice(0)) c.destroy();
-    await server?.close();
-  });
+  const { providers, clients } = closeAfterEach<JsonClient>(() => server);
 
   for (const seed of SEEDS) {
     it(`converges on one schema after random concurrent edits from two Yjs and two JSON clients (seed ${seed})`, async () => {

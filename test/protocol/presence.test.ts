@@ -3,8 +3,9 @@
  * IdleStatus and Awareness appear in the providers' awareness (with the token's identity), and the
  * providers' presence reaches JSON clients as the protocol's messages.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import { closeAfterEach } from "../helpers/fixture.ts";
 import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { JsonClient } from "./json-client.ts";
@@ -19,13 +20,7 @@ interface SeenState {
 
 describe("presence between JSON and Yjs clients", () => {
   let server: TestServer;
-  const providers: TestProvider[] = [];
-  const clients: JsonClient[] = [];
-  afterEach(async () => {
-    for (const p of providers.splice(0)) p.destroy();
-    for (const c of clients.splice(0)) c.destroy();
-    await server?.close();
-  });
+  const { providers, clients } = closeAfterEach<JsonClient>(() => server);
 
   /** A room with a JSON client ("alice") and a Yjs provider ("bob"), both editors. */
   const room = async () => {

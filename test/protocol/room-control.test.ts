@@ -3,22 +3,17 @@
  * with a reason, downgraded users become read-only (and are told), ended sessions and deleted
  * diagrams empty the room.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
 import { ErrorCode } from "../../src/protocol/messages.ts";
 import { newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import { closeAfterEach } from "../helpers/fixture.ts";
 import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { JsonClient } from "./json-client.ts";
 
 describe("room control for JSON clients", () => {
   let server: TestServer;
-  const clients: JsonClient[] = [];
-  const providers: TestProvider[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy();
-    for (const provider of providers.splice(0)) provider.destroy();
-    await server?.close();
-  });
+  const { providers, clients } = closeAfterEach<JsonClient>(() => server);
 
   /** An owner's room and an editor joined to it over the JSON protocol. */
   const editorInRoom = async () => {
