@@ -22,7 +22,6 @@ interface ServerMessage {
 export class JsonUser extends SimulatedUser {
   private socket: WebSocket | undefined;
   private authenticated = false;
-  private onReady: (() => void) | undefined;
   private tableCreated = false;
   /** Highest seq seen per sender, so a stale full state is not counted as a new receipt. */
   private readonly seen = new Map<number, number>();
@@ -33,20 +32,8 @@ export class JsonUser extends SimulatedUser {
     super(plan, env);
   }
 
-  start(timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.onReady = undefined;
-        this.error(`not ready after ${timeoutMs} ms (authenticated=${this.authenticated})`);
-        resolve(false);
-      }, timeoutMs);
-      this.onReady = () => {
-        clearTimeout(timer);
-        this.markReady();
-        resolve(true);
-      };
-      this.connect();
-    });
+  protected progress(): string {
+    return `authenticated=${this.authenticated}`;
   }
 
   protected sendCursor(x: number, y: number): void {
@@ -69,7 +56,7 @@ export class JsonUser extends SimulatedUser {
     return this.awaitingAck.size;
   }
 
-  private connect(): void {
+  protected connect(): void {
     const socket = new WebSocket(this.url, { perMessageDeflate: false });
     this.socket = socket;
     socket.on("open", () => socket.send(JSON.stringify({ type: "Auth", token: this.plan.token, room_id: this.plan.documentName })));

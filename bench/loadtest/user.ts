@@ -46,7 +46,31 @@ export abstract class SimulatedUser {
   ) {}
 
   /** Connects, syncs and creates this user's table; resolves true once the server acknowledged it. */
-  abstract start(timeoutMs: number): Promise<boolean>;
+  /** Called once the user is ready (authenticated, and synced where that applies). */
+  protected onReady: (() => void) | undefined;
+
+  /** Connects; resolves true once ready, false (with an error) if not ready within `timeoutMs`. */
+  start(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.onReady = undefined;
+        this.error(`not ready after ${timeoutMs} ms (${this.progress()})`);
+        resolve(false);
+      }, timeoutMs);
+      this.onReady = () => {
+        clearTimeout(timer);
+        this.markReady();
+        resolve(true);
+      };
+      this.connect();
+    });
+  }
+
+  /** Opens the socket (again, after a disconnect). */
+  protected abstract connect(): void;
+
+  /** How far the connection got, for the not-ready error. */
+  protected abstract progress(): string;
   /** Sends one cursor position (if connected). */
   protected abstract sendCursor(x: number, y: number): void;
   /** Moves the table: x = send time, y = seq. */

@@ -30,7 +30,6 @@ export class YjsUser extends SimulatedUser {
   /** Send times of frames awaiting a SyncStatus, in order; NaN for frames that are not edits. */
   private awaitingAck: number[] = [];
   private readonly statePrefix: string;
-  private onReady: (() => void) | undefined;
   private tableAcked = false;
 
   constructor(plan: UserPlan, env: UserEnvironment, private readonly url: string) {
@@ -50,20 +49,8 @@ export class YjsUser extends SimulatedUser {
     });
   }
 
-  start(timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.onReady = undefined;
-        this.error(`not ready after ${timeoutMs} ms (authenticated=${this.authenticated}, synced=${this.synced})`);
-        resolve(false);
-      }, timeoutMs);
-      this.onReady = () => {
-        clearTimeout(timer);
-        this.markReady();
-        resolve(true);
-      };
-      this.connect();
-    });
+  protected progress(): string {
+    return `authenticated=${this.authenticated}, synced=${this.synced}`;
   }
 
   protected sendCursor(x: number, y: number): void {
@@ -114,7 +101,7 @@ export class YjsUser extends SimulatedUser {
     return this.awaitingAck.filter((t) => !Number.isNaN(t)).length;
   }
 
-  private connect(): void {
+  protected connect(): void {
     const socket = new WebSocket(this.url, { perMessageDeflate: false, skipUTF8Validation: true });
     socket.binaryType = "nodebuffer";
     this.socket = socket;
