@@ -38,6 +38,7 @@ import { UpdateLog } from "./storage/update-log.ts";
 import { UserStore } from "./storage/users.ts";
 import { SnapshotStore } from "./storage/snapshots.ts";
 import { SnapshotManager } from "./snapshots/snapshot-manager.ts";
+import { CollabEndpoint } from "./collab/endpoint.ts";
 
 
 export interface LiveShareOptions {
@@ -151,9 +152,11 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     },
   };
 
+  const frameGuard = new FrameGuard(logging.child("frames"));
   const app = createApp(core, control);
   const handleHttp = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   let jsonProtocol: JsonProtocolEndpoint | undefined;
+  let collab: CollabEndpoint | undefined;
 
   const server = new Server<ConnectionContext>({
     name: "liveshare",
@@ -165,14 +168,13 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     debounce: 5_000,
     maxDebounce: 30_000,
     flushDelay: config.flushDelayMs,
-    websocketOptions: { maxPayload: config.maxMessageBytes },
     extensions: [
-      routing({ http: handleHttp, jsonProtocol: () => jsonProtocol }),
+      routing({ http: handleHttp, collab: () => collab, jsonProtocol: () => jsonProtocol }),
       ...(redis ? [redis] : []),
       metricsExtension({ metrics, rooms, logger: logging.child("connections") }),
       authentication({ tokens: () => tokens, access, users: core.users, logger: logging.child("auth") }),
       new RoomLimit({ maxUsers: config.maxUsersPerRoom, rooms, tokens: () => tokens, logger: logging.child("auth") }),
-      new FrameGuard(logging.child("frames")),
+      frameGuard,
       presenceExtension,
       schemaGuard,
       durableLog,
@@ -192,7 +194,11 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     ],
   });
   core.hocuspocus = server.hocuspocus;
-  presenceExtension.install(server.hocuspocus);
+  collab = new CollabEndpoint(server.hocuspocus, {
+    maxPayload: config.maxMessageBytes,
+    logger: logging.child("connections"),
+    stages: [frameGuard, presenceExtension],
+  });
   jsonProtocol = new JsonProtocolEndpoint(core, {
     admission: server.hocuspocus.configuration.extensions.find((e): e is RoomLimit => e instanceof RoomLimit),
     limiter: new CriticalLimiter({ burst: config.criticalBurst, perSecond: config.criticalPerSecond, metrics, logger: logging.child("rate-limit"), violations }),
@@ -222,6 +228,8 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
         // JSON clients hold their rooms' documents open: release them first, or destroy() waits forever.
         await jsonProtocol?.close();
         await server.destroy();
+        // Sockets that never got a document connection (Hocuspocus closes only the others).
+        await collab?.close();
         await metricsServer?.close();
         await bus?.close();
         if (!options.db) await db.close();

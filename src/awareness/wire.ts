@@ -32,15 +32,18 @@ export const MAX_ENTRIES = 64;
  * `varUint clientID, varUint clock, varString JSON`. Throws on a truncated or oversized update.
  */
 export function readAwarenessEntries(decoder: decoding.Decoder): AwarenessEntry[] {
-  const update = decoding.readVarUint8Array(decoder);
-  const inner = decoding.createDecoder(update);
-  const count = decoding.readVarUint(inner);
+  // Read in place (the update is a length-prefixed part of the frame), bounded by its length.
+  const length = decoding.readVarUint(decoder);
+  const end = decoder.pos + length;
+  if (end > decoder.arr.length) throw new RangeError("awareness update longer than its frame");
+  const count = decoding.readVarUint(decoder);
   if (count > MAX_ENTRIES) throw new RangeError(`awareness update with ${count} entries`);
   const entries: AwarenessEntry[] = [];
   for (let i = 0; i < count; i++) {
-    const clientId = decoding.readVarUint(inner);
-    const clock = decoding.readVarUint(inner);
-    const json = decoding.readVarString(inner);
+    const clientId = decoding.readVarUint(decoder);
+    const clock = decoding.readVarUint(decoder);
+    const json = decoding.readVarString(decoder);
+    if (decoder.pos > end) break;
     let state: unknown;
     try {
       state = JSON.parse(json);
@@ -49,6 +52,7 @@ export function readAwarenessEntries(decoder: decoding.Decoder): AwarenessEntry[
     }
     entries.push({ clientId, clock, state });
   }
+  if (decoder.pos > end) throw new RangeError("awareness entries longer than their update");
   return entries;
 }
 

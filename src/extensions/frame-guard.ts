@@ -1,6 +1,9 @@
-import type { Extension, Hocuspocus, connectedPayload, onConfigurePayload } from "@hocuspocus/server";
+import type { Extension, connectedPayload } from "@hocuspocus/server";
 import * as decoding from "lib0/decoding";
+import type { WebSocket } from "ws";
 import * as Y from "yjs";
+import type { FrameStage } from "../collab/endpoint.ts";
+import { FrameHeaderReader, bodyDecoder, type FrameHeader } from "../collab/frame.ts";
 import { CloseCode, CloseReason } from "../close-codes.ts";
 import type { Logger } from "../logger.ts";
 
@@ -31,20 +34,28 @@ const refuse = (reason: CloseReason): FrameVerdict => ({ pass: false, drop: fals
  * providers may append fields, as they did with the auth message's provider version).
  */
 export function inspectFrame(frame: Uint8Array, isConnected: (room: string) => boolean = () => true): FrameVerdict {
+  const header = new FrameHeaderReader().read(frame);
+  return inspectHeader(frame, header, header !== undefined && isConnected(header.room));
+}
+
+/**
+ * `inspectFrame` for a frame whose header was read already (undefined: it could not be);
+ * `connected` tells whether the socket has a document connection to the frame's room.
+ */
+export function inspectHeader(frame: Uint8Array, header: FrameHeader | undefined, connected: boolean): FrameVerdict {
   // A provider answers a server Ping with a bare Pong byte (no document name); harmless, never forwarded.
   if (frame.length === 1 && frame[0] === MessageType.Pong) return DROP;
-  const decoder = decoding.createDecoder(frame);
+  if (!header) return refuse(CloseReason.MalformedFrame);
+  const decoder = bodyDecoder(header);
   try {
-    const address = decoding.readVarString(decoder);
-    const type = decoding.readVarUint(decoder);
-    switch (type) {
+    switch (header.type) {
       case MessageType.Sync:
       case MessageType.SyncReply:
         // The address may be `room\0session` (session-aware providers).
-        return inspectSync(decoder, isConnected(address.split("\0")[0]!));
+        return inspectSync(decoder, connected);
       case MessageType.Awareness:
         // Presence decodes and validates a connected room's awareness itself: parse it once, there.
-        if (isConnected(address.split("\0")[0]!)) return PASS;
+        if (connected) return PASS;
         return inspectAwareness(decoding.readVarUint8Array(decoder));
       case MessageType.Auth:
         if (decoding.readVarUint(decoder) !== AUTH_TOKEN) return refuse(CloseReason.MalformedFrame);
@@ -108,53 +119,38 @@ function inspectAwareness(update: Uint8Array): FrameVerdict {
 /**
  * Inspects every frame a /collab client sends before Hocuspocus parses it; a malformed frame or an
  * unknown message type closes the socket with 4400 and a reason naming the problem, and nothing of it
- * reaches a document. Installed by wrapping `handleConnection`, Hocuspocus's entry point for sockets.
+ * reaches a document. The first of the `/collab` endpoint's frame stages.
  */
-export class FrameGuard implements Extension {
+export class FrameGuard implements Extension, FrameStage {
   extensionName = "frame-guard";
   /** Before other `connected` hooks (authentication's awaits the database): updates are checked sooner. */
   priority = 1100;
   /** Socket → the rooms it has a document connection to (past authentication). */
   private readonly connectedRooms = new WeakMap<object, Set<string>>();
+  /** Sockets refused: frames already in flight are not looked at. */
+  private readonly refused = new WeakSet<object>();
 
   constructor(private readonly logger: Logger) {}
 
-  /**
-   * Runs once Hocuspocus is constructed, after anything installed synchronously on it (presence's
-   * frame router), so the guard is the outermost wrapper and sees every frame first.
-   */
-  async onConfigure({ instance }: onConfigurePayload): Promise<void> {
-    this.install(instance);
-  }
-
   async connected({ connection, documentName }: connectedPayload): Promise<void> {
-    const rooms = this.connectedRooms.get(connection.webSocket);
-    if (!rooms || !connection.document.hasConnection(connection)) return;
-    rooms.add(documentName);
-    connection.onClose(() => rooms.delete(documentName));
+    const socket = connection.webSocket;
+    if (!connection.document.hasConnection(connection)) return;
+    let rooms = this.connectedRooms.get(socket);
+    if (!rooms) this.connectedRooms.set(socket, (rooms = new Set()));
+    const connected = rooms;
+    connected.add(documentName);
+    connection.onClose(() => connected.delete(documentName));
   }
 
-  install(instance: Hocuspocus): void {
-    const handleConnection = instance.handleConnection.bind(instance);
-    const logger = this.logger;
-    instance.handleConnection = (incoming, request, defaultContext) => {
-      const client = handleConnection(incoming, request, defaultContext);
-      const handleMessage = client.handleMessage;
-      const rooms = new Set<string>();
-      this.connectedRooms.set(incoming, rooms);
-      const isConnected = (room: string) => rooms.has(room);
-      let refused = false;
-      client.handleMessage = (data: Uint8Array) => {
-        // Frames already in flight when the socket was refused are not looked at.
-        if (refused) return;
-        const verdict = inspectFrame(data, isConnected);
-        if (verdict.pass) return handleMessage(data);
-        if (verdict.drop) return;
-        refused = true;
-        logger.info({ reason: verdict.reason, bytes: data.length }, "malformed frame; socket closed");
-        incoming.close(CloseCode.BadRequest, verdict.reason);
-      };
-      return client;
-    };
+  take(frame: Uint8Array, header: FrameHeader | undefined, socket: WebSocket): boolean {
+    if (this.refused.has(socket)) return true;
+    const connected = header !== undefined && this.connectedRooms.get(socket)?.has(header.room) === true;
+    const verdict = inspectHeader(frame, header, connected);
+    if (verdict.pass) return false;
+    if (verdict.drop) return true;
+    this.refused.add(socket);
+    this.logger.info({ reason: verdict.reason, bytes: frame.length }, "malformed frame; socket closed");
+    socket.close(CloseCode.BadRequest, verdict.reason);
+    return true;
   }
 }

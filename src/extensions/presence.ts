@@ -1,5 +1,8 @@
-import type { Connection, Extension, Hocuspocus, beforeHandleAwarenessPayload, connectedPayload } from "@hocuspocus/server";
+import type { Connection, Extension, beforeHandleAwarenessPayload, connectedPayload } from "@hocuspocus/server";
 import * as decoding from "lib0/decoding";
+import type { WebSocket } from "ws";
+import type { ClientConnection, FrameStage } from "../collab/endpoint.ts";
+import { FrameHeaderReader, bodyDecoder, type FrameHeader } from "../collab/frame.ts";
 import { isConnectionContext } from "../context.ts";
 import type { Metrics } from "../metrics.ts";
 import { guardCongestion } from "../awareness/congestion.ts";
@@ -20,8 +23,8 @@ export interface PresenceExtensionOptions {
   violations?: ViolationLog;
 }
 
-type ClientConnection = ReturnType<Hocuspocus["handleConnection"]>;
-type Socket = Parameters<Hocuspocus["handleConnection"]>[0];
+/** A socket, as a key: the same object Hocuspocus has as `connection.webSocket`. */
+type Socket = object;
 
 /** A Yjs document connection, as presence and the rate limiter know it. */
 interface YjsClient {
@@ -46,7 +49,7 @@ const CRITICAL_TYPE: Readonly<Record<number, string>> = {
  * into a throwaway Y.Doc and Awareness) into LiveShare's presence layer, and enforces the per
  * connection rate limits:
  *
- * - `install(hocuspocus)` wraps `handleConnection` so every frame of a socket is looked at first.
+ * - As a `/collab` frame stage it sees every frame the frame guard passed, before Hocuspocus.
  *   Awareness frames of a connected document go to `Presence` (validation, identity, throttling,
  *   batching, activity); awareness that arrives before the document is connected is held (the newest
  *   per document) and handed over at `connected`. Sync and auth frames are charged to the
@@ -57,7 +60,7 @@ const CRITICAL_TYPE: Readonly<Record<number, string>> = {
  * - `beforeHandleAwareness` catches any awareness that still reaches Hocuspocus from a client and
  *   sends it through presence too, so no state bypasses validation.
  */
-export class PresenceExtension implements Extension {
+export class PresenceExtension implements Extension, FrameStage {
   extensionName = "presence";
   /** After authentication and metrics: its `send` wrapper must be outside the metrics counter's. */
   priority = 800;
@@ -68,22 +71,13 @@ export class PresenceExtension implements Extension {
 
   constructor(private readonly options: PresenceExtensionOptions) {}
 
-  /** Puts the frame router in front of every connection Hocuspocus accepts. */
-  install(hocuspocus: Hocuspocus): void {
-    const handleConnection = hocuspocus.handleConnection.bind(hocuspocus);
-    hocuspocus.handleConnection = (socket, request, defaultContext) => {
-      const client = handleConnection(socket, request, defaultContext);
-      const handleMessage = client.handleMessage;
-      client.handleMessage = (frame: Uint8Array) => {
-        if (!this.route(socket, client, frame)) handleMessage(frame);
-      };
-      const handleClose = client.handleClose.bind(client);
-      client.handleClose = (event) => {
-        this.early.delete(socket);
-        handleClose(event);
-      };
-      return client;
-    };
+  /** The `/collab` frame stage: presence's frames are handled here, the rest go on to Hocuspocus. */
+  take(frame: Uint8Array, header: FrameHeader | undefined, socket: WebSocket, client: ClientConnection): boolean {
+    return header !== undefined && this.route(socket, client, header);
+  }
+
+  closed(socket: WebSocket): void {
+    this.early.delete(socket);
   }
 
   async connected({ connection }: connectedPayload): Promise<void> {
@@ -104,10 +98,11 @@ export class PresenceExtension implements Extension {
     const socket = connection.webSocket;
     const held = this.early.get(socket);
     const frame = held?.get(connection.messageAddress);
+    const header = frame && new FrameHeaderReader().read(frame);
     if (frame && held) {
       held.delete(connection.messageAddress);
       if (held.size === 0) this.early.delete(socket);
-      this.route(socket, undefined, frame);
+      if (header) this.route(socket, undefined, header);
     }
   }
 
@@ -127,20 +122,18 @@ export class PresenceExtension implements Extension {
   }
 
   /** Handles the frame if it is presence's; false hands it to Hocuspocus. Never throws. */
-  private route(socket: Socket, client: ClientConnection | undefined, frame: Uint8Array): boolean {
+  private route(socket: Socket, client: ClientConnection | undefined, header: FrameHeader): boolean {
     try {
-      const decoder = decoding.createDecoder(frame);
-      const address = decoding.readVarString(decoder);
-      const type = decoding.readVarUint(decoder);
-      const yjs = this.lookup(socket, address);
-      if (!yjs) return type === FrameType.Awareness && this.hold(socket, address, frame);
+      const { type } = header;
+      const yjs = this.lookup(socket, header);
+      if (!yjs) return type === FrameType.Awareness && this.hold(socket, header.address, header.bytes);
       if (yjs.closing) return true;
       if (type === FrameType.Awareness) {
         // Hocuspocus's idle timeout counts received frames; this one does not reach it.
         if (client) client.lastMessageReceivedAt = Date.now();
         let entries: AwarenessEntry[] | undefined;
         try {
-          entries = readAwarenessEntries(decoder);
+          entries = readAwarenessEntries(bodyDecoder(header));
         } catch {
           entries = undefined;
         }
@@ -151,7 +144,7 @@ export class PresenceExtension implements Extension {
           yjs.connection.webSocket.close(CloseCode.BadRequest, CloseReason.MalformedAwareness);
           return true;
         }
-        this.options.presence.receiveEntries(yjs.connection.document, yjs.sender, entries, frame.byteLength);
+        this.options.presence.receiveEntries(yjs.connection.document, yjs.sender, entries, header.bytes.byteLength);
         return true;
       }
       const messageType = CRITICAL_TYPE[type];
@@ -163,7 +156,7 @@ export class PresenceExtension implements Extension {
         disconnectRateLimited(yjs.connection);
         return true;
       }
-      if (type !== FrameType.Auth && decoding.readVarUint(decoder) === SyncStep.Update) {
+      if (type !== FrameType.Auth && decoding.readVarUint(bodyDecoder(header)) === SyncStep.Update) {
         this.options.presence.touch(yjs.connection.document, yjs.sender);
       }
       return false;
@@ -182,14 +175,11 @@ export class PresenceExtension implements Extension {
     return true;
   }
 
-  private lookup(socket: Socket, address: string): YjsClient | undefined {
+  private lookup(socket: Socket, { address, room }: FrameHeader): YjsClient | undefined {
     const documents = this.sockets.get(socket);
     if (!documents) return undefined;
-    const exact = documents.get(address);
-    if (exact) return exact;
     // Like Hocuspocus: a session-aware address `name\0session` falls back to the plain name.
-    const separator = address.indexOf("\u0000");
-    return separator === -1 ? undefined : documents.get(address.slice(0, separator));
+    return documents.get(address) ?? (room === address ? undefined : documents.get(room));
   }
 
   /** The connection's presence identity, registered on first sight; undefined before authentication. */

@@ -9,15 +9,22 @@ export const JSON_PROTOCOL_PATH = "/api/liveshare/ws";
 export interface RoutingOptions {
   /** Every plain HTTP request (the REST API, health, metrics). */
   http: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+  /** Upgrades to `/collab` (Yjs clients); undefined until that endpoint exists. */
+  collab: () => UpgradeHandler | undefined;
   /** Upgrades to the JSON protocol; undefined until that endpoint exists. */
-  jsonProtocol: () => { handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void } | undefined;
+  jsonProtocol: () => UpgradeHandler | undefined;
+}
+
+interface UpgradeHandler {
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
 /**
- * One port for everything: HTTP goes to the REST app, `/collab` upgrades to Hocuspocus, the JSON
- * protocol's path to its own WebSocket server, and any other upgrade gets a JSON 404.
+ * One port for everything: HTTP goes to the REST app, `/collab` upgrades to LiveShare's Yjs endpoint
+ * (which hands sockets to Hocuspocus), the JSON protocol's path to its own WebSocket server, and any
+ * other upgrade gets a JSON 404. Hocuspocus's own WebSocket layer is never used.
  */
-export function routing({ http, jsonProtocol }: RoutingOptions): Extension {
+export function routing({ http, collab, jsonProtocol }: RoutingOptions): Extension {
   return {
     extensionName: "routing",
     priority: 2000,
@@ -28,8 +35,7 @@ export function routing({ http, jsonProtocol }: RoutingOptions): Extension {
     },
     async onUpgrade({ request, socket, head }: onUpgradePayload) {
       const path = new URL(request.url ?? "/", "http://localhost").pathname;
-      if (path === YJS_PATH) return;
-      const endpoint = path === JSON_PROTOCOL_PATH ? jsonProtocol() : undefined;
+      const endpoint = path === YJS_PATH ? collab() : path === JSON_PROTOCOL_PATH ? jsonProtocol() : undefined;
       if (endpoint) endpoint.handleUpgrade(request, socket, head);
       else refuseUpgrade(socket, `no WebSocket endpoint at ${path}; Yjs clients connect to ${YJS_PATH}`);
       throw null;

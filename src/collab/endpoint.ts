@@ -1,0 +1,123 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Hocuspocus } from "@hocuspocus/server";
+import { WebSocket, WebSocketServer } from "ws";
+import { CloseCode, CloseReason } from "../close-codes.ts";
+import type { Logger } from "../logger.ts";
+import { FrameHeaderReader, type FrameHeader } from "./frame.ts";
+
+/** Hocuspocus's per-socket connection (authentication, document connections, message queues). */
+export type ClientConnection = ReturnType<Hocuspocus["handleConnection"]>;
+
+/**
+ * A step every `/collab` frame passes, in order, before Hocuspocus: the frame guard, the presence
+ * router. `take` returns true when the stage took the frame (dropped it, refused the socket, or
+ * handled it itself); later stages and Hocuspocus then never see it. A stage never throws.
+ */
+export interface FrameStage {
+  /** `header` is undefined when the frame does not even start with an address and a type. */
+  take(frame: Uint8Array, header: FrameHeader | undefined, socket: WebSocket, client: ClientConnection): boolean;
+  /** The socket closed (after Hocuspocus was told). */
+  closed?(socket: WebSocket): void;
+}
+
+export interface CollabEndpointOptions {
+  /** MAX_MESSAGE_BYTES: a larger frame closes the socket with 1009. */
+  maxPayload: number;
+  logger: Logger;
+  /** How often silent sockets are pinged; one that has not answered the previous ping is dropped. */
+  heartbeatMs?: number;
+  /** What every frame passes before Hocuspocus, in order. */
+  stages?: FrameStage[];
+}
+
+/**
+ * The `/collab` WebSocket endpoint: LiveShare's own `ws` server, each accepted socket handed to
+ * `hocuspocus.handleConnection` (Hocuspocus's documented entry point for a framework's sockets).
+ *
+ * Hocuspocus's built-in server reaches the same `handleConnection` through crossws, which wraps every
+ * socket in a Proxy (each `send`, `readyState` and `bufferedAmount` Hocuspocus reads goes through a
+ * trap) and every incoming frame in a Message object: at 30,000 presence frames a second that layer
+ * was about a tenth of the server's CPU. Here a frame goes from `ws` through LiveShare's stages
+ * (frame guard, presence router), its header read once for all of them, to the connection's
+ * `handleMessage`.
+ */
+export class CollabEndpoint {
+  private readonly wss: WebSocketServer;
+  private readonly heartbeat: NodeJS.Timeout;
+  /** Sockets that have not answered the last heartbeat ping. */
+  private readonly silent = new WeakSet<WebSocket>();
+
+  constructor(
+    private readonly hocuspocus: Hocuspocus,
+    private readonly options: CollabEndpointOptions,
+  ) {
+    // No subprotocol is chosen (as Hocuspocus's server); no compression (Yjs updates are binary and small).
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false, handleProtocols: () => false });
+    this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs ?? 30_000);
+    this.heartbeat.unref();
+  }
+
+  /** Takes over an HTTP upgrade for `/collab`. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
+  }
+
+  /** Closes every socket still open (`server-shutdown`) and stops accepting. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const ws of this.wss.clients) ws.close(CloseCode.ServerShutdown, CloseReason.ServerShutdown);
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private accept(ws: WebSocket, request: IncomingMessage): void {
+    const client = this.hocuspocus.handleConnection(ws, webRequestOf(request));
+    const stages = this.options.stages ?? [];
+    const headers = new FrameHeaderReader();
+    ws.on("message", (data: Buffer) => {
+      const header = headers.read(data);
+      for (const stage of stages) if (stage.take(data, header, ws, client)) return;
+      client.handleMessage(data);
+    });
+    ws.on("pong", () => this.silent.delete(ws));
+    ws.on("close", (code, reason) => {
+      client.handleClose({ code, reason: reason.toString() });
+      for (const stage of stages) stage.closed?.(ws);
+    });
+    // `ws` closes the socket itself after an error (1009 too big, 1002/1007 bad frames): say why, quietly.
+    ws.on("error", (error: Error & { code?: string }) => this.options.logger.info({ error: error.message, wsCode: error.code }, "websocket error; socket closed"));
+  }
+
+  private ping(): void {
+    for (const ws of this.wss.clients) {
+      if (this.silent.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      this.silent.add(ws);
+      if (ws.readyState === WebSocket.OPEN) ws.ping();
+    }
+  }
+}
+
+/** The upgrade request as the web `Request` Hocuspocus hands to hooks (`requestHeaders`, `requestParameters`). */
+function webRequestOf(request: IncomingMessage): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) {
+      try {
+        headers.append(name, item);
+      } catch {
+        // A value the Fetch API refuses (Node's parser lets a few through): the hooks never see it.
+      }
+    }
+  }
+  let url: URL;
+  try {
+    url = new URL(request.url ?? "/", `http://${request.headers.host ?? "localhost"}`);
+  } catch {
+    url = new URL("http://localhost/");
+  }
+  return new Request(url, { headers });
+}
