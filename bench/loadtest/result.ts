@@ -53,6 +53,9 @@ export interface TargetResult {
     heapUsedMB: number | undefined;
     heapTotalMB: number | undefined;
     externalMB: number | undefined;
+    /** The server's event-loop lag over the window (LiveShare's /metrics): a saturated server shows here. */
+    loopLagP99Ms: number | undefined;
+    loopLagMaxMs: number | undefined;
   };
   /** CPU of every postgres process on the machine during the window (includes other users of it). */
   postgresCpuCores: number | undefined;
@@ -135,6 +138,8 @@ export function assemble(target: Target, options: RunOptions, delivery: Delivery
       heapUsedMB: m.heap ? m.heap.heapUsed / 2 ** 20 : undefined,
       heapTotalMB: m.heap ? m.heap.heapTotal / 2 ** 20 : undefined,
       externalMB: m.heap ? m.heap.external / 2 ** 20 : undefined,
+      loopLagP99Ms: m.heap?.loopLagP99Ms,
+      loopLagMaxMs: m.heap?.loopLagMaxMs,
     },
     postgresCpuCores: m.postgresCores,
     databaseBackendCpuCores: m.backendCores,

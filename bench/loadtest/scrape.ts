@@ -5,6 +5,9 @@ export interface MetricsSample {
   heapUsed: number;
   heapTotal: number;
   external: number;
+  /** Event-loop lag since the previous scrape (prom-client resets its histogram on every scrape), ms. */
+  loopLagP99Ms: number;
+  loopLagMaxMs: number;
 }
 
 /** process_cpu_seconds_total, RSS and heap figures from a LiveShare's /metrics, or undefined. */
@@ -20,6 +23,9 @@ export async function scrapeMetrics(httpUrl: string): Promise<MetricsSample | un
       heapUsed: value("nodejs_heap_size_used_bytes"),
       heapTotal: value("nodejs_heap_size_total_bytes"),
       external: value("nodejs_external_memory_bytes"),
+      // prom-client's histogram records tick intervals at 10 ms resolution: lag is what exceeds it.
+      loopLagP99Ms: Math.max(0, value("nodejs_eventloop_lag_p99_seconds") * 1000 - 10),
+      loopLagMaxMs: Math.max(0, value("nodejs_eventloop_lag_max_seconds") * 1000 - 10),
     };
   } catch {
     return undefined;

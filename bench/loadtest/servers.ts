@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,6 +64,17 @@ export interface LiveShareServerOptions {
   nodeArgs: string[];
 }
 
+/**
+ * The Node.js flags of `npm start` (`node FLAGS… src/server.ts` in package.json): the server under
+ * test runs as an operator runs it, heap limit included.
+ */
+function startScriptNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
+  const words = manifest.scripts.start.trim().split(/\s+/);
+  if (words[0] !== "node" || words.at(-1) !== "src/server.ts") throw new Error(`npm start is not "node FLAGS… src/server.ts": ${manifest.scripts.start}`);
+  return words.slice(1, -1);
+}
+
 /** Full LiveShare (`src/server.ts`) in a child process, on a fresh PostgreSQL database dropped afterwards. */
 export async function startLiveShare(options: LiveShareServerOptions): Promise<ServerUnderTest> {
   const database = `loadtest_${randomBytes(6).toString("hex")}`;
@@ -76,7 +87,8 @@ export async function startLiveShare(options: LiveShareServerOptions): Promise<S
   delete env.REDIS_URL;
   delete env.NODE_ENV;
   try {
-    const started = await startChild("liveshare", [...options.nodeArgs, "--import", "tsx", path.resolve(options.entry ?? path.join(REPO_ROOT, "src/server.ts"))], env, port, "/healthz", options.profileDir);
+    const args = [...startScriptNodeFlags(), ...options.nodeArgs, path.resolve(options.entry ?? path.join(REPO_ROOT, "src/server.ts"))];
+    const started = await startChild("liveshare", args, env, port, "/healthz", options.profileDir);
     let stopping: Promise<string | undefined> | undefined;
     const stop = () =>
       (stopping ??= (async () => {

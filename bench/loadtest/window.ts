@@ -50,6 +50,8 @@ export class WindowSampler {
   async start(): Promise<void> {
     this.mainLag.enable();
     this.first = await this.snapshot();
+    // A scrape resets the server's event-loop lag histogram: the one at the end covers the window.
+    if (this.server.kind === "liveshare") await scrapeMetrics(this.server.httpUrl);
   }
 
   async end(): Promise<void> {
