@@ -79,16 +79,36 @@ export class Presence {
     }
   }
 
-  /** Decoded awareness entries of one Yjs frame (with the clients' clocks); `bytes` is the frame size. */
-  receiveEntries(document: Document, sender: PresenceSender, entries: readonly AwarenessEntry[], bytes: number): void {
+  /**
+   * The awareness entries of one Yjs frame (`bytes` is the frame size). False, with nothing applied,
+   * when any entry's text is not JSON or not an object or null: the update is malformed.
+   */
+  receiveEntries(document: Document, sender: PresenceSender, entries: readonly AwarenessEntry[], bytes: number): boolean {
     const room = this.roomFor(document);
     const entry = room.senderFor(sender);
-    const now = this.now();
-    for (const { clientId, clock, state } of entries) {
-      // A state whose JSON did not parse is invalid, not a removal.
-      if (state === undefined) this.events.dropped("unknown", "invalid");
-      else room.receiveState(entry, clientId, state, clock, bytes, now);
+    // All read before any is applied. Only a lone entry may be read against its slot's last text
+    // (two entries for one client id would each be read against the same text).
+    if (entries.length === 1) {
+      const only = entries[0]!;
+      const decoded = room.decode(entry, only);
+      if (!decoded) return false;
+      room.receiveState(entry, only.clientId, undefined, only.clock, bytes, this.now(), decoded);
+      return true;
     }
+    const values: unknown[] = [];
+    for (const { json } of entries) {
+      let value: unknown;
+      try {
+        value = JSON.parse(json);
+      } catch {
+        return false;
+      }
+      if (value !== null && (typeof value !== "object" || Array.isArray(value))) return false;
+      values.push(value);
+    }
+    const now = this.now();
+    entries.forEach(({ clientId, clock }, i) => room.receiveState(entry, clientId, values[i], clock, bytes, now));
+    return true;
   }
 
   /** The sender joined the room (before any presence of its own): its activity starts now. */

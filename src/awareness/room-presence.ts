@@ -3,7 +3,9 @@ import { removeAwarenessStates } from "y-protocols/awareness";
 import { setAwarenessStates } from "./apply.ts";
 import { PRIORITY_OF_KIND, classify, showsActivity, type PresenceKind } from "./priorities.ts";
 import { ClientSlot, SenderPresence, type PresenceOrigin, type PresenceSender } from "./sender.ts";
-import { parseClientPresence, samePoint, sameViewport, type ClientPresence, type PresenceState } from "./state.ts";
+import { parseClientPresence, samePoint, sameViewport, withCursor, type ClientPresence, type PresenceState } from "./state.ts";
+import { changedCursorText, cursorValueRange, type TextRange } from "./state-text.ts";
+import type { AwarenessEntry } from "./wire.ts";
 import type { ActivityThresholds } from "./activity.ts";
 
 /** Timings shared by every room. */
@@ -45,6 +47,16 @@ const REMOVALS_KEPT_MS = 60_000;
  * busy with edits). A pending state is always flushed eventually, so the last position of a movement
  * is never lost.
  */
+/** An awareness entry's JSON text as `decode` read it: the whole state, or only its new cursor. */
+export interface DecodedState {
+  json: string;
+  /** The parsed state (an object or null), unless only the cursor changed. */
+  value: unknown;
+  /** The new cursor value (parsed JSON) when only the cursor changed, and where it sits in `json`. */
+  cursor: unknown;
+  cursorRange: TextRange | undefined;
+}
+
 /** A state on its way to the document's awareness. */
 interface OutgoingState {
   clientId: number;
@@ -111,10 +123,39 @@ export class RoomPresence {
   }
 
   /**
+   * Reads one awareness entry's JSON text, without side effects: a text that only moves the client's
+   * cursor (against its slot's last text) yields just the new cursor value; anything else is parsed
+   * whole. Undefined when the text is not JSON, or not an object or null (a malformed update).
+   */
+  decode(sender: SenderPresence, entry: AwarenessEntry): DecodedState | undefined {
+    const base = sender.slots.get(entry.clientId)?.text;
+    if (base) {
+      const changed = changedCursorText(base.json, base.cursor, entry.json);
+      if (changed) {
+        try {
+          return { json: entry.json, value: undefined, cursor: JSON.parse(changed.text), cursorRange: changed.range };
+        } catch {
+          // Not one JSON value on its own: parse the whole text.
+        }
+      }
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(entry.json);
+    } catch {
+      return undefined;
+    }
+    if (value !== null && (typeof value !== "object" || Array.isArray(value))) return undefined;
+    return { json: entry.json, value, cursor: undefined, cursorRange: undefined };
+  }
+
+  /**
    * One client state from a sender: `null` removes it now; anything else is validated, classified,
    * rate-limited and queued for the next flush. `clock` is the client's awareness clock, when known.
+   * A `DecodedState` (from `decode`, for the same sender and client) stands in for `value`.
    */
-  receiveState(sender: SenderPresence, clientId: number, value: unknown, clock: number | undefined, bytes: number, now: number): void {
+  receiveState(sender: SenderPresence, clientId: number, value: unknown, clock: number | undefined, bytes: number, now: number, decoded?: DecodedState): void {
+    if (decoded) value = decoded.value;
     const slot = this.slotFor(sender, clientId, value === null);
     if (!slot) {
       if (value !== null) this.events.dropped("unknown", "foreign");
@@ -132,10 +173,14 @@ export class RoomPresence {
       }
       slot.clientClock = clock;
     }
-    const state = parseClientPresence(value);
+    const state = decoded?.cursorRange && slot.text ? withCursor(slot.text.state, decoded.cursor) : parseClientPresence(value);
     if (!state) {
       this.events.dropped("unknown", "invalid");
       return;
+    }
+    if (decoded) {
+      const cursor = decoded.cursorRange ?? cursorValueRange(decoded.json);
+      slot.text = cursor ? { json: decoded.json, state, cursor } : undefined;
     }
     const kind = classify(slot.received, state);
     this.events.received(kind, bytes);

@@ -4,6 +4,7 @@ import { Activity, type ActivityThresholds } from "./activity.ts";
 import { colorFor } from "./color.ts";
 import { PRESENCE_BUCKETS, type Priority } from "./priorities.ts";
 import type { ClientPresence, PresenceState, PresenceStatus, PresenceUser } from "./state.ts";
+import type { TextRange } from "./state-text.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
 /**
@@ -34,6 +35,11 @@ export class ClientSlot {
   clientClock = -1;
   /** The last state accepted from the client (what changes are classified against). */
   received: ClientPresence | undefined;
+  /**
+   * The JSON text of the last valid state the client sent, that state, and where its cursor value
+   * sits: a next text that only moves the cursor is read from it without a full parse.
+   */
+  text: { json: string; state: ClientPresence; cursor: TextRange } | undefined;
   /**
    * The status the client holds in its own state: what it last sent, or the server's when a Yjs
    * client adopted a publication (one with a higher clock than its own). A status differing from it

@@ -63,9 +63,12 @@ const point = z.object({ x: coordinate, y: coordinate });
 /** Ids are element ids (UUIDs in practice); the bounds keep one state small. */
 export const MAX_SELECTION = 1000;
 
+/** A cursor as a client sends it: a point, or null for "not on the canvas". */
+const cursorSchema = point.nullable();
+
 /** Zod schema of a client-sent state (objects strip unknown keys, including `user` and `__proto__`). */
 export const clientPresenceSchema = z.object({
-  cursor: point.nullable().optional(),
+  cursor: cursorSchema.optional(),
   viewport: z.object({ center: point, zoom: z.number().positive().max(1e4) }).nullable().optional(),
   selection: z.array(z.string().min(1).max(128)).max(MAX_SELECTION).optional(),
   status: z.enum(PRESENCE_STATUSES).optional(),
@@ -86,6 +89,15 @@ export function parseClientPresence(value: unknown): ClientPresence | undefined 
     status: s.status,
     activity: s.activity,
   };
+}
+
+/**
+ * `previous` with its cursor replaced by `value` (parsed JSON): what `parseClientPresence` gives for
+ * the same state with only its cursor changed; undefined when `value` is not a valid cursor.
+ */
+export function withCursor(previous: ClientPresence, value: unknown): ClientPresence | undefined {
+  const parsed = cursorSchema.safeParse(value);
+  return parsed.success ? { ...previous, cursor: parsed.data } : undefined;
 }
 
 export function samePoint(a: Point | null, b: Point | null): boolean {

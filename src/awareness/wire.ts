@@ -20,8 +20,8 @@ export const SyncStep = {
 export interface AwarenessEntry {
   clientId: number;
   clock: number;
-  /** The parsed JSON state; `null` removes the client. Undefined when the JSON did not parse. */
-  state: unknown;
+  /** The state's JSON text, unparsed (presence parses what it needs of it). */
+  json: string;
 }
 
 /** Largest number of entries accepted in one awareness update from a client (a provider sends 1). */
@@ -44,13 +44,7 @@ export function readAwarenessEntries(decoder: decoding.Decoder): AwarenessEntry[
     const clock = decoding.readVarUint(decoder);
     const json = decoding.readVarString(decoder);
     if (decoder.pos > end) break;
-    let state: unknown;
-    try {
-      state = JSON.parse(json);
-    } catch {
-      state = undefined;
-    }
-    entries.push({ clientId, clock, state });
+    entries.push({ clientId, clock, json });
   }
   if (decoder.pos > end) throw new RangeError("awareness entries longer than their update");
   return entries;

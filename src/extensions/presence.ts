@@ -137,14 +137,13 @@ export class PresenceExtension implements Extension, FrameStage {
         } catch {
           entries = undefined;
         }
-        // The frame guard leaves a connected room's awareness to this parse: a malformed update (cut
+        // The frame guard leaves a connected room's awareness to presence: a malformed update (cut
         // short, not JSON, a state that is not an object) closes the socket the way it would have.
-        if (!entries || entries.some((e) => !isStateShaped(e.state))) {
+        if (!entries || !this.options.presence.receiveEntries(yjs.connection.document, yjs.sender, entries, header.bytes.byteLength)) {
           yjs.closing = true;
           yjs.connection.webSocket.close(CloseCode.BadRequest, CloseReason.MalformedAwareness);
           return true;
         }
-        this.options.presence.receiveEntries(yjs.connection.document, yjs.sender, entries, header.bytes.byteLength);
         return true;
       }
       const messageType = CRITICAL_TYPE[type];
@@ -212,9 +211,4 @@ export class PresenceExtension implements Extension, FrameStage {
     });
     return client;
   }
-}
-
-/** What an awareness state must look like on the wire: an object, or null for "gone". */
-function isStateShaped(state: unknown): boolean {
-  return state === null || (typeof state === "object" && !Array.isArray(state));
 }
