@@ -4,7 +4,7 @@ import { setAwarenessStates } from "./apply.ts";
 import { PRIORITY_OF_KIND, classify, showsActivity, type PresenceKind } from "./priorities.ts";
 import { ClientSlot, SenderPresence, type PresenceOrigin, type PresenceSender } from "./sender.ts";
 import { parseClientPresence, samePoint, sameViewport, withCursor, type ClientPresence, type PresenceState } from "./state.ts";
-import { changedCursorText, cursorValueRange, type TextRange } from "./state-text.ts";
+import { cursorContextOf, cursorTextIn } from "./state-text.ts";
 import type { AwarenessEntry } from "./wire.ts";
 import type { ActivityThresholds } from "./activity.ts";
 
@@ -52,9 +52,9 @@ export interface DecodedState {
   json: string;
   /** The parsed state (an object or null), unless only the cursor changed. */
   value: unknown;
-  /** The new cursor value (parsed JSON) when only the cursor changed, and where it sits in `json`. */
+  /** The new cursor value (parsed JSON) when only the cursor changed. */
   cursor: unknown;
-  cursorRange: TextRange | undefined;
+  cursorOnly: boolean;
 }
 
 /** A state on its way to the document's awareness. */
@@ -130,10 +130,10 @@ export class RoomPresence {
   decode(sender: SenderPresence, entry: AwarenessEntry): DecodedState | undefined {
     const base = sender.slots.get(entry.clientId)?.text;
     if (base) {
-      const changed = changedCursorText(base.json, base.cursor, entry.json);
-      if (changed) {
+      const cursorText = cursorTextIn(base.context, entry.json);
+      if (cursorText !== undefined) {
         try {
-          return { json: entry.json, value: undefined, cursor: JSON.parse(changed.text), cursorRange: changed.range };
+          return { json: entry.json, value: undefined, cursor: JSON.parse(cursorText), cursorOnly: true };
         } catch {
           // Not one JSON value on its own: parse the whole text.
         }
@@ -146,7 +146,7 @@ export class RoomPresence {
       return undefined;
     }
     if (value !== null && (typeof value !== "object" || Array.isArray(value))) return undefined;
-    return { json: entry.json, value, cursor: undefined, cursorRange: undefined };
+    return { json: entry.json, value, cursor: undefined, cursorOnly: false };
   }
 
   /**
@@ -173,14 +173,16 @@ export class RoomPresence {
       }
       slot.clientClock = clock;
     }
-    const state = decoded?.cursorRange && slot.text ? withCursor(slot.text.state, decoded.cursor) : parseClientPresence(value);
+    const base = slot.text;
+    const state = decoded?.cursorOnly && base ? withCursor(base.state, decoded.cursor) : parseClientPresence(value);
     if (!state) {
       this.events.dropped("unknown", "invalid");
       return;
     }
     if (decoded) {
-      const cursor = decoded.cursorRange ?? cursorValueRange(decoded.json);
-      slot.text = cursor ? { json: decoded.json, state, cursor } : undefined;
+      // A cursor move keeps the text around the cursor; a whole new text is looked at afresh.
+      const context = decoded.cursorOnly && base ? base.context : cursorContextOf(decoded.json);
+      slot.text = context && { state, context };
     }
     const kind = classify(slot.received, state);
     this.events.received(kind, bytes);

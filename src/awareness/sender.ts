@@ -4,7 +4,7 @@ import { Activity, type ActivityThresholds } from "./activity.ts";
 import { colorFor } from "./color.ts";
 import { PRESENCE_BUCKETS, type Priority } from "./priorities.ts";
 import type { ClientPresence, PresenceState, PresenceStatus, PresenceUser } from "./state.ts";
-import type { TextRange } from "./state-text.ts";
+import type { CursorContext } from "./state-text.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
 /**
@@ -36,10 +36,10 @@ export class ClientSlot {
   /** The last state accepted from the client (what changes are classified against). */
   received: ClientPresence | undefined;
   /**
-   * The JSON text of the last valid state the client sent, that state, and where its cursor value
-   * sits: a next text that only moves the cursor is read from it without a full parse.
+   * The last valid state the client sent and its text around the cursor value: a next text that
+   * only moves the cursor is read against it without a full parse.
    */
-  text: { json: string; state: ClientPresence; cursor: TextRange } | undefined;
+  text: { state: ClientPresence; context: CursorContext } | undefined;
   /**
    * The status the client holds in its own state: what it last sent, or the server's when a Yjs
    * client adopted a publication (one with a higher clock than its own). A status differing from it

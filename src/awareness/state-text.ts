@@ -2,7 +2,7 @@
  * Reading a client's presence JSON without parsing all of it. A provider re-sends its whole state
  * (`JSON.stringify` of the same object, keys in the same order) for every cursor move — 30 times a
  * second — and all that changes is the text of the top-level `cursor` value. Given the previous text
- * and where its cursor value sat, a new text that differs only inside that value is the previous
+ * around its cursor value, a new text that differs only inside that value is the previous
  * state with a new cursor: only the cursor's few bytes need parsing. The answer is exactly what
  * parsing the whole text would give, because replacing one complete JSON value of a valid document by
  * another complete JSON value leaves a valid document that differs in that value alone.
@@ -43,20 +43,27 @@ export function cursorValueRange(text: string): TextRange | undefined {
   }
 }
 
+/** A state's text around its top-level cursor value: what must stay unchanged for the shortcut. */
+export interface CursorContext {
+  prefix: string;
+  suffix: string;
+}
+
+/** The text around `text`'s top-level cursor value, or undefined when `cursorValueRange` finds none. */
+export function cursorContextOf(text: string): CursorContext | undefined {
+  const range = cursorValueRange(text);
+  return range && { prefix: text.slice(0, range[0]), suffix: text.slice(range[1]) };
+}
+
 /**
- * When `next` is `previous` with only the text inside `range` (its cursor value) changed: that new
- * value's text and where it sits in `next`; otherwise undefined. The caller parses the value text on
- * its own (it must be one complete JSON value for the shortcut to hold).
+ * When `next` is the text of `context` with only its cursor value changed: that value's text
+ * (which the caller parses on its own: it must be one complete JSON value for the shortcut to hold);
+ * otherwise undefined. Two native comparisons, no scan.
  */
-export function changedCursorText(previous: string, range: TextRange, next: string): { text: string; range: TextRange } | undefined {
-  const [start, end] = range;
-  const tail = previous.length - end;
-  // The text before and after the value must be unchanged.
-  if (next.length < start + tail) return undefined;
-  for (let i = 0; i < start; i++) if (next.charCodeAt(i) !== previous.charCodeAt(i)) return undefined;
-  const nextEnd = next.length - tail;
-  for (let i = 0; i < tail; i++) if (next.charCodeAt(nextEnd + i) !== previous.charCodeAt(end + i)) return undefined;
-  return { text: next.slice(start, nextEnd), range: [start, nextEnd] };
+export function cursorTextIn(context: CursorContext, next: string): string | undefined {
+  const { prefix, suffix } = context;
+  if (next.length < prefix.length + suffix.length || !next.startsWith(prefix) || !next.endsWith(suffix)) return undefined;
+  return next.slice(prefix.length, next.length - suffix.length);
 }
 
 const BRACE_OPEN = 0x7b;

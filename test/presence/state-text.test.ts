@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changedCursorText, cursorValueRange } from "../../src/awareness/state-text.ts";
+import { cursorContextOf, cursorTextIn, cursorValueRange } from "../../src/awareness/state-text.ts";
 import { parseClientPresence, withCursor, type ClientPresence } from "../../src/awareness/state.ts";
 import { Random } from "../helpers/random.ts";
 
@@ -9,13 +9,13 @@ import { Random } from "../helpers/random.ts";
  */
 function viaShortcut(previous: string, next: string): ClientPresence | undefined | "no shortcut" {
   const base = parseClientPresence(JSON.parse(previous));
-  const range = cursorValueRange(previous);
-  if (!base || !range) return "no shortcut";
-  const changed = changedCursorText(previous, range, next);
-  if (!changed) return "no shortcut";
+  const context = cursorContextOf(previous);
+  if (!base || !context) return "no shortcut";
+  const cursorText = cursorTextIn(context, next);
+  if (cursorText === undefined) return "no shortcut";
   let value: unknown;
   try {
-    value = JSON.parse(changed.text);
+    value = JSON.parse(cursorText);
   } catch {
     return "no shortcut";
   }
