@@ -39,13 +39,11 @@ const REMOVALS_KEPT_MS = 60_000;
  * latest state of each, and the flush that applies them to `document.awareness`.
  *
  * A client's state is validated and rate-limited when it arrives, then waits as the slot's latest
- * state (the newest wins) until the room flushes: every `batchMs` (about 100 ms) — or with a document
- * update once half of that has passed, so presence shares the update's write — and for a client no
- * sooner than its cursor (30 Hz) / viewport (10 Hz) throttle allows. A flush applies every due state
- * in one event-loop turn, which Hocuspocus (flushDelay 0) sends to each client as one message — so a
- * client receives about 10 presence messages a second whatever the room size (at most 20 in a room
- * busy with edits). A pending state is always flushed eventually, so the last position of a movement
- * is never lost.
+ * state (the newest wins) until the room flushes: at most every `batchMs` (about 100 ms), and for a
+ * client no sooner than its cursor (30 Hz) / viewport (10 Hz) throttle allows. A flush applies every
+ * due state in one event-loop turn, which Hocuspocus (flushDelay 0) sends to each client as one
+ * message — so a client receives about 10 presence messages a second whatever the room size. A
+ * pending state is always flushed eventually, so the last position of a movement is never lost.
  */
 /** An awareness entry's JSON text as `decode` read it: the whole state, or only its new cursor. */
 export interface DecodedState {
@@ -86,18 +84,6 @@ export class RoomPresence {
     while (this.removals.length > 0 && this.removals[0]!.at < at - REMOVALS_KEPT_MS) this.removals.shift();
   };
 
-  /**
-   * A document update is about to be broadcast (Hocuspocus sends it at the end of this event-loop
-   * step): when presence is waiting and half a batch window has passed, flush it now so it goes out
-   * in the same step, and so in the same write to each socket. A room where people edit then sends
-   * presence with its edits, at most twice as often as the window and never later.
-   */
-  private readonly onDocumentUpdate = () => {
-    if (this.due.size === 0 || this.timings.batchMs === 0) return;
-    const now = this.now();
-    if (now - this.lastFlushAt >= this.timings.batchMs / 2) this.flush(now);
-  };
-
   constructor(
     readonly document: Document,
     private readonly timings: PresenceTimings,
@@ -105,7 +91,6 @@ export class RoomPresence {
     private readonly now: () => number,
   ) {
     document.awareness.on("update", this.onAwarenessUpdate);
-    document.on("update", this.onDocumentUpdate);
   }
 
   get roomId(): string {
@@ -238,7 +223,6 @@ export class RoomPresence {
     this.timerAt = Number.POSITIVE_INFINITY;
     this.due.clear();
     this.document.awareness.off("update", this.onAwarenessUpdate);
-    this.document.off("update", this.onDocumentUpdate);
   }
 
   /** Client ids removed from the room since `since` (ms, this room's clock). */
