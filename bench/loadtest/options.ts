@@ -36,6 +36,8 @@ Scenarios (users/rooms): ${Object.keys(SCENARIOS).join(", ")}
                          --server-node-arg=--heapsnapshot-signal=SIGUSR2
   --connect-concurrency N  users connecting at once per worker (default 20)
   --connect-timeout S    per-user set-up timeout (default 20)
+  --generator-nice N     run the generator's workers at niceness N (default 0): the server then
+                         gets the CPU it asks for, and its CPU figure is its demand at full service
   --setup-timeout S      whole set-up timeout (default 180)`;
 
 /** A command-line problem, reported with the usage text. */
@@ -63,6 +65,7 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
         "profile-dir": { type: "string", default: path.join(REPO_ROOT, ".profiles") },
         workers: { type: "string", default: "2" },
         "cursor-hz": { type: "string", default: "30" },
+        "generator-nice": { type: "string", default: "0" },
         "edit-hz": { type: "string", default: "1" },
         "database-url": { type: "string" },
         "server-env": { type: "string", multiple: true, default: [] },
@@ -133,6 +136,7 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
     connectConcurrency: number("connect-concurrency", v["connect-concurrency"], 1, 10_000),
     connectTimeoutS: number("connect-timeout", v["connect-timeout"], 1, 3600, false),
     setupTimeoutS: number("setup-timeout", v["setup-timeout"], 1, 36_000, false),
+    generatorNice: number("generator-nice", v["generator-nice"], 0, 19),
     url: v.url?.replace(/\/$/, ""),
     adminDatabaseUrl,
     profileDir: v.profile ? path.resolve(v["profile-dir"] ?? ".profiles") : undefined,

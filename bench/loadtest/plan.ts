@@ -34,6 +34,8 @@ export interface WorkerInit {
   connectConcurrency: number;
   /** A user not synced (and its table acknowledged) by then counts as a set-up failure. */
   connectTimeoutMs: number;
+  /** Niceness of the worker thread (0: as the server's). */
+  nice: number;
 }
 
 /** Start moving cursors and editing at `goAt` (clock ms); edits stop at goAt+duration, everything at +grace. */

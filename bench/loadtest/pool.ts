@@ -10,6 +10,7 @@ export interface PoolOptions {
   editHz: number;
   connectConcurrency: number;
   connectTimeoutMs: number;
+  nice: number;
 }
 
 /** The worker threads of one run and the users spread over them (user i → worker i mod n). */
@@ -52,6 +53,7 @@ export class WorkerPool {
         editHz: this.options.editHz,
         connectConcurrency: this.options.connectConcurrency,
         connectTimeoutMs: this.options.connectTimeoutMs,
+        nice: this.options.nice,
       };
       worker.postMessage(init);
     }

@@ -54,6 +54,7 @@ const ROWS: Row[] = [
   { label: "postgres backends of this run (cores)", pick: (r) => r.databaseBackendCpuCores, digits: 2 },
   { label: "postgres CPU, machine-wide (cores)", pick: (r) => r.postgresCpuCores, digits: 2 },
   { label: "generator CPU (cores)", pick: (r) => r.generator.cpuCores, digits: 2 },
+  { label: "generator niceness", pick: (r) => r.generator.nice, digits: 0 },
   { label: "machine busy before the run (cores)", pick: (r) => r.machine.busyBeforeCores, digits: 2 },
   { label: "machine busy (cores)", pick: (r) => r.machine.busyCores, digits: 2 },
   { label: "other processes (cores)", pick: (r) => r.machine.otherCores, digits: 2 },

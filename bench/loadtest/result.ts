@@ -65,6 +65,7 @@ export interface TargetResult {
   machine: { busyCores: number; otherCores: number; busyBeforeCores?: number };
   generator: {
     workers: number;
+    nice: number;
     cpuCores: number;
     loopLagP99Ms: number;
     loopLagMaxMs: number;
@@ -146,6 +147,7 @@ export function assemble(target: Target, options: RunOptions, delivery: Delivery
     machine: { busyCores: m.machineCores, otherCores: m.otherCores },
     generator: {
       workers: results.length,
+      nice: options.generatorNice,
       cpuCores: m.generatorCores,
       loopLagP99Ms: Math.max(...results.map((r) => r.loop.p99Ms)),
       loopLagMaxMs: Math.max(...results.map((r) => r.loop.maxMs)),

@@ -26,6 +26,11 @@ export interface RunOptions {
   connectConcurrency: number;
   connectTimeoutS: number;
   setupTimeoutS: number;
+  /**
+   * Niceness of the generator's worker threads. Above 0 the server gets the CPU it asks for, so its
+   * CPU figure is its demand at full service (latencies then carry the generator's own delays).
+   */
+  generatorNice: number;
   /** An already running LiveShare (no server started, CPU and RSS read from its /metrics). */
   url: string | undefined;
   adminDatabaseUrl: string;
@@ -62,6 +67,7 @@ export async function runTarget(target: Target, options: RunOptions): Promise<Ta
     editHz: options.editHz,
     connectConcurrency: options.connectConcurrency,
     connectTimeoutMs: options.connectTimeoutS * 1000,
+    nice: options.generatorNice,
   });
   let sampler: WindowSampler | undefined;
   let profileFile: string | undefined;

@@ -7,6 +7,7 @@ import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { parentPort } from "node:worker_threads";
 import { now, setClockBase } from "./clock.ts";
 import { JsonUser } from "./json-user.ts";
+import { setPriority } from "node:os";
 import type { WorkerGo, WorkerInit, WorkerMessage, WorkerResult } from "./plan.ts";
 import type { SimulatedUser, UserEnvironment } from "./user.ts";
 import { YjsUser } from "./yjs-user.ts";
@@ -39,6 +40,8 @@ function post(message: WorkerMessage): void {
 async function setUp(message: WorkerInit): Promise<void> {
   init = message;
   setClockBase(message.clockBase);
+  // Linux keeps a nice value per thread: this lowers the priority of this worker only.
+  if (message.nice > 0) setPriority(message.nice);
   const env: UserEnvironment = {
     tableOwners: new Map(Object.entries(message.tableOwners)),
     recordReceipt,

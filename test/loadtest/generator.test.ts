@@ -17,6 +17,7 @@ function smallRun(overrides: Partial<RunOptions> = {}): RunOptions {
     connectConcurrency: 4,
     connectTimeoutS: 20,
     setupTimeoutS: 60,
+    generatorNice: 0,
     url: undefined,
     adminDatabaseUrl: "postgres://postgres@127.0.0.1:5432/test",
     profileDir: undefined,
