@@ -77,9 +77,15 @@ export class CollabEndpoint {
     const stages = this.options.stages ?? [];
     const headers = new FrameHeaderReader();
     ws.on("message", (data: Buffer) => {
-      const header = headers.read(data);
-      for (const stage of stages) if (stage.take(data, header, ws, client)) return;
-      client.handleMessage(data);
+      try {
+        const header = headers.read(data);
+        for (const stage of stages) if (stage.take(data, header, ws, client)) return;
+        client.handleMessage(data);
+      } catch (error) {
+        // A bug, not the client's doing; it must not take the process (and every other room) down.
+        this.options.logger.error({ err: error }, "frame handling failed; socket closed");
+        ws.close(CloseCode.InternalError, CloseReason.InternalError);
+      }
     });
     ws.on("pong", () => this.silent.delete(ws));
     ws.on("close", (code, reason) => {
