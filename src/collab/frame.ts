@@ -26,28 +26,56 @@ export class FrameHeaderReader {
   private addressBytes: Uint8Array | undefined;
   private address = "";
   private room = "";
+  /** Where the last `varUint` ended. */
+  private position = 0;
+  private readonly header: FrameHeader = { bytes: new Uint8Array(0), address: "", room: "", type: 0, bodyOffset: 0 };
 
-  /** The frame's header, or undefined when the frame is too short or its address is not UTF-8. */
+  /**
+   * The frame's header, or undefined when the frame is too short or its address is not UTF-8. The
+   * header object is this reader's and is overwritten by the next frame: stages use it synchronously.
+   */
   read(bytes: Uint8Array): FrameHeader | undefined {
-    try {
-      const decoder = decoding.createDecoder(bytes);
-      const length = decoding.readVarUint(decoder);
-      const start = decoder.pos;
-      const end = start + length;
-      if (end > bytes.length) return undefined;
-      if (!this.sameAddress(bytes, start, length)) {
+    const length = this.varUint(bytes, 0);
+    if (length < 0) return undefined;
+    const start = this.position;
+    const end = start + length;
+    if (end > bytes.length) return undefined;
+    if (!this.sameAddress(bytes, start, length)) {
+      try {
         this.address = utf8.decode(bytes.subarray(start, end));
-        this.addressBytes = bytes.slice(start, end);
-        const separator = this.address.indexOf("\u0000");
-        this.room = separator === -1 ? this.address : this.address.slice(0, separator);
+      } catch {
+        return undefined;
       }
-      decoder.pos = end;
-      const type = decoding.readVarUint(decoder);
-      return { bytes, address: this.address, room: this.room, type, bodyOffset: decoder.pos };
-    } catch {
-      // lib0 throws on a truncated varint, TextDecoder on invalid UTF-8.
-      return undefined;
+      this.addressBytes = bytes.slice(start, end);
+      const separator = this.address.indexOf("\u0000");
+      this.room = separator === -1 ? this.address : this.address.slice(0, separator);
     }
+    const type = this.varUint(bytes, end);
+    if (type < 0) return undefined;
+    const header = this.header;
+    header.bytes = bytes;
+    header.address = this.address;
+    header.room = this.room;
+    header.type = type;
+    header.bodyOffset = this.position;
+    return header;
+  }
+
+  /** A lib0 varUint at `offset` (7 bits a byte, low first) and `position` after it; -1 when cut short or over 2^53. */
+  private varUint(bytes: Uint8Array, offset: number): number {
+    let value = 0;
+    let multiplier = 1;
+    for (let i = offset; i < bytes.length; i++) {
+      const byte = bytes[i]!;
+      value += (byte & 0x7f) * multiplier;
+      if (byte < 0x80) {
+        this.position = i + 1;
+        return value;
+      }
+      multiplier *= 128;
+      if (value > Number.MAX_SAFE_INTEGER) return -1;
+    }
+    return -1;
   }
 
   private sameAddress(bytes: Uint8Array, start: number, length: number): boolean {

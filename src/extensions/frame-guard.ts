@@ -46,6 +46,8 @@ export function inspectHeader(frame: Uint8Array, header: FrameHeader | undefined
   // A provider answers a server Ping with a bare Pong byte (no document name); harmless, never forwarded.
   if (frame.length === 1 && frame[0] === MessageType.Pong) return DROP;
   if (!header) return refuse(CloseReason.MalformedFrame);
+  // Presence decodes and validates a connected room's awareness itself: parse it once, there.
+  if (header.type === MessageType.Awareness && connected) return PASS;
   const decoder = bodyDecoder(header);
   try {
     switch (header.type) {
@@ -54,8 +56,6 @@ export function inspectHeader(frame: Uint8Array, header: FrameHeader | undefined
         // The address may be `room\0session` (session-aware providers).
         return inspectSync(decoder, connected);
       case MessageType.Awareness:
-        // Presence decodes and validates a connected room's awareness itself: parse it once, there.
-        if (connected) return PASS;
         return inspectAwareness(decoding.readVarUint8Array(decoder));
       case MessageType.Auth:
         if (decoding.readVarUint(decoder) !== AUTH_TOKEN) return refuse(CloseReason.MalformedFrame);
