@@ -1,6 +1,7 @@
 import type { Connection } from "@hocuspocus/server";
 import * as encoding from "lib0/encoding";
 import { encodeAwarenessUpdate } from "y-protocols/awareness";
+import { sendBacklog } from "../collab/coalesce.ts";
 import { FrameType, addressPrefixLength } from "./wire.ts";
 
 export interface CongestionGuardOptions {
@@ -24,11 +25,11 @@ export interface CongestionGuardOptions {
 export function guardCongestion(connection: Connection, options: CongestionGuardOptions): void {
   const send = connection.send.bind(connection);
   const typeOffset = addressPrefixLength(connection.messageAddress);
-  const socket = connection.webSocket as { bufferedAmount?: number };
+  const socket = connection.webSocket;
   let congestedSince: number | undefined;
   connection.send = (message: Uint8Array) => {
     if (message[typeOffset] === FrameType.Awareness) {
-      if ((socket.bufferedAmount ?? 0) > options.maxBufferedBytes) {
+      if (sendBacklog(socket) > options.maxBufferedBytes) {
         congestedSince ??= options.now();
         options.onDropped();
         return;

@@ -27,6 +27,12 @@ export interface RoomEvents {
   overLimit(room: RoomPresence, sender: SenderPresence, kind: PresenceKind): void;
 }
 
+/**
+ * Longest state text kept for the cursor shortcut: a provider's cursor move is ~100–200 bytes, and
+ * the text kept holds everything a client sent, unknown keys included (validation drops those).
+ */
+const MAX_SHORTCUT_TEXT = 4096;
+
 /** Client ids one sender may hold (a provider holds one; a few allow a page with several docs). */
 const MAX_CLIENTS_PER_SENDER = 8;
 /** Republish a state at least this often: awareness drops states not renewed within 30 s. */
@@ -166,7 +172,7 @@ export class RoomPresence {
     }
     if (decoded) {
       // A cursor move keeps the text around the cursor; a whole new text is looked at afresh.
-      const context = decoded.cursorOnly && base ? base.context : cursorContextOf(decoded.json);
+      const context = decoded.cursorOnly && base ? base.context : decoded.json.length <= MAX_SHORTCUT_TEXT ? cursorContextOf(decoded.json) : undefined;
       slot.text = context && { state, context };
     }
     const kind = classify(slot.received, state);

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from "node:http";
-import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Hocuspocus } from "@hocuspocus/server";
 import { WebSocket, WebSocketServer } from "ws";
 import { CloseCode, CloseReason } from "../close-codes.ts";
 import type { Logger } from "../logger.ts";
+import { coalesceWrites } from "./coalesce.ts";
 import { FrameHeaderReader, type FrameHeader } from "./frame.ts";
 
 /** Hocuspocus's per-socket connection (authentication, document connections, message queues). */
@@ -61,39 +61,64 @@ export class CollabEndpoint {
 
   /** Takes over an HTTP upgrade for `/collab`. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      try {
+        this.accept(ws, request);
+      } catch (error) {
+        // Whatever the request carried, it costs this one socket, never the process.
+        this.options.logger.error({ err: error }, "could not accept a websocket; socket closed");
+        ws.terminate();
+      }
+    });
   }
 
-  /** Closes every socket still open (`server-shutdown`) and stops accepting. */
-  async close(): Promise<void> {
+  /**
+   * Closes every socket still open (`server-shutdown`) and stops accepting. A client that does not
+   * answer the close within `graceMs` is cut off: one dead peer must not hold up a shutdown.
+   */
+  async close(graceMs = 1_000): Promise<void> {
     clearInterval(this.heartbeat);
-    for (const ws of this.wss.clients) ws.close(CloseCode.ServerShutdown, CloseReason.ServerShutdown);
+    const open = [...this.wss.clients];
+    const gone = open.map((ws) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once("close", () => resolve()))));
+    for (const ws of open) ws.close(CloseCode.ServerShutdown, CloseReason.ServerShutdown);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(gone), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
   private accept(ws: WebSocket, request: IncomingMessage): void {
+    const { logger } = this.options;
+    logger.trace({ path: request.url }, "websocket connection accepted");
     coalesceWrites(ws);
     const client = this.hocuspocus.handleConnection(ws, webRequestOf(request));
     const stages = this.options.stages ?? [];
     const headers = new FrameHeaderReader();
+    let failed = false;
     ws.on("message", (data: Buffer) => {
+      // Any frame shows the peer alive, as a pong does (a pong can queue behind a long upload).
+      this.silent.delete(ws);
+      if (failed) return;
       try {
         const header = headers.read(data);
         for (const stage of stages) if (stage.take(data, header, ws, client)) return;
         client.handleMessage(data);
       } catch (error) {
         // A bug, not the client's doing; it must not take the process (and every other room) down.
-        this.options.logger.error({ err: error }, "frame handling failed; socket closed");
+        failed = true;
+        logger.error({ err: error }, "frame handling failed; socket closed");
         ws.close(CloseCode.InternalError, CloseReason.InternalError);
       }
     });
     ws.on("pong", () => this.silent.delete(ws));
+    ws.on("ping", () => this.silent.delete(ws));
     ws.on("close", (code, reason) => {
       client.handleClose({ code, reason: reason.toString() });
       for (const stage of stages) stage.closed?.(ws);
     });
     // `ws` closes the socket itself after an error (1009 too big, 1002/1007 bad frames): say why, quietly.
-    ws.on("error", (error: Error & { code?: string }) => this.options.logger.info({ error: error.message, wsCode: error.code }, "websocket error; socket closed"));
+    ws.on("error", (error: Error & { code?: string }) => logger.info({ error: error.message, wsCode: error.code }, "websocket error; socket closed"));
   }
 
   private ping(): void {
@@ -106,32 +131,6 @@ export class CollabEndpoint {
       if (ws.readyState === WebSocket.OPEN) ws.ping();
     }
   }
-}
-
-/**
- * Frames sent to one socket in one step of the event loop leave in one write: the socket is corked at
- * the first send and uncorked on the next tick. Hocuspocus flushes a room's document update and its
- * presence in one step, and on a busy server several steps' worth of frames meet there; each write
- * is a system call whose cost (on loopback, the receiver's side of TCP too) dwarfs framing.
- */
-function coalesceWrites(ws: WebSocket): void {
-  // `ws` keeps its net.Socket private; without one (never, for an upgraded request) frames go out as they are.
-  const socket = (ws as unknown as { _socket?: Socket })._socket;
-  if (!socket) return;
-  const send = ws.send.bind(ws) as (...args: unknown[]) => void;
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
-  };
-  ws.send = ((...args: unknown[]) => {
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(uncork);
-    }
-    send(...args);
-  }) as WebSocket["send"];
 }
 
 /** The upgrade request as the web `Request` Hocuspocus hands to hooks (`requestHeaders`, `requestParameters`). */
@@ -147,11 +146,13 @@ function webRequestOf(request: IncomingMessage): Request {
       }
     }
   }
+  // Only the path and query matter to hooks (`requestParameters`); the host part is the client's to
+  // make up, and a URL with credentials in it is one `Request` refuses.
   let url: URL;
   try {
-    url = new URL(request.url ?? "/", `http://${request.headers.host ?? "localhost"}`);
+    url = new URL(request.url ?? "/", "http://localhost");
   } catch {
     url = new URL("http://localhost/");
   }
-  return new Request(url, { headers });
+  return new Request(new URL(`${url.pathname}${url.search}`, "http://localhost"), { headers });
 }

@@ -8,7 +8,6 @@ import type {
   connectedPayload,
   onConfigurePayload,
   onConnectPayload,
-  onUpgradePayload,
 } from "@hocuspocus/server";
 import { isTransactionOrigin } from "@hocuspocus/server";
 import type { CloseEvent } from "@hocuspocus/common";
@@ -168,10 +167,6 @@ export class MetricsExtension implements Extension {
     this.sessions = new RoomSessions(options);
     options.metrics.beforeScrape.add(() => this.sessions.checkAll());
     options.metrics.beforeScrape.add(() => this.sent.flush(options.metrics));
-  }
-
-  async onUpgrade({ request }: onUpgradePayload): Promise<void> {
-    this.options.logger.trace({ path: request.url }, "websocket connection accepted");
   }
 
   async onConfigure({ instance }: onConfigurePayload): Promise<void> {

@@ -1,9 +1,11 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { Hocuspocus } from "@hocuspocus/server";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { sendBacklog } from "../../src/collab/coalesce.ts";
 import { CollabEndpoint, type FrameStage } from "../../src/collab/endpoint.ts";
 
 /** The /collab endpoint alone: a bare Hocuspocus behind it, on a real HTTP server and real sockets. */
@@ -21,6 +23,23 @@ function open(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSo
     const ws = new WebSocket(url, options);
     ws.once("open", () => resolve(ws));
     ws.once("error", reject);
+  });
+}
+
+/** A raw WebSocket handshake with the request line and headers as given; resolves with the status and socket. */
+function handshake(url: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; socket: Socket }> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: "127.0.0.1",
+      port,
+      path,
+      headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": randomBytes(16).toString("base64"), ...headers },
+    });
+    req.on("upgrade", (response, socket) => resolve({ status: response.statusCode ?? 0, socket }));
+    req.on("response", (response) => resolve({ status: response.statusCode ?? 0, socket: response.socket }));
+    req.on("error", reject);
+    req.end();
   });
 }
 
@@ -84,5 +103,58 @@ describe("the /collab endpoint", () => {
     expect((await silentClosed).code).toBe(1006); // terminated: no close frame
     expect(alive.readyState).toBe(WebSocket.OPEN);
     alive.close();
+  });
+
+  it("accepts an upgrade whose Host or request URL carries credentials (a web Request refuses those) and stays up", async () => {
+    const rooms: string[] = [];
+    const { url } = await started([{ take: (_frame, header) => (rooms.push(header?.room ?? "?"), true) }]);
+    const withHost = await handshake(url, "/collab", { Host: "a:b@c" });
+    const absolute = await handshake(url, "http://u:p@x/collab?x=1");
+    expect([withHost.status, absolute.status]).toEqual([101, 101]);
+    // Both connections work: a masked binary frame (mask 0) with address "a" / "b" and type 1 reaches the stages.
+    withHost.socket.write(Uint8Array.from([0x82, 0x80 | 3, 0, 0, 0, 0, 1, 0x61, 1]));
+    absolute.socket.write(Uint8Array.from([0x82, 0x80 | 3, 0, 0, 0, 0, 1, 0x62, 1]));
+    await expect.poll(() => [...rooms].sort()).toEqual(["a", "b"]);
+    withHost.socket.destroy();
+    absolute.socket.destroy();
+    const ws = await open(url);
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.close();
+  });
+
+  it("shuts down within its grace period when a peer never answers the close", async () => {
+    const { url, endpoint } = await started([]);
+    // Upgraded, then deaf: it never reads, so it never answers the close frame.
+    const deaf = await handshake(url, "/collab");
+    expect(deaf.status).toBe(101);
+    deaf.socket.pause();
+    const polite = await open(url);
+    const politeClosed = closed(polite);
+    // Without the grace period this waits for ws's 30 s close timeout (and the test times out).
+    await endpoint.close(300);
+    expect((await politeClosed).code).toBe(4001);
+    // The server cut the deaf peer off: reading again, it finds its connection gone.
+    const deafCut = new Promise<void>((resolve) => deaf.socket.once("close", () => resolve()));
+    deaf.socket.resume();
+    await deafCut;
+  });
+
+  it("counts frames waiting for this step's uncork apart from the send backlog", async () => {
+    let server: WebSocket | undefined;
+    const stage: FrameStage = {
+      take(_frame, _header, socket) {
+        server = socket;
+        return true;
+      },
+    };
+    const { url } = await started([stage]);
+    const ws = await open(url);
+    ws.send(Uint8Array.from([1, 0x61, 1]));
+    await expect.poll(() => server).toBeDefined();
+    // In one step: a large frame goes out (corked), and the backlog before it was nothing.
+    server!.send(new Uint8Array(300 * 1024));
+    expect(server!.bufferedAmount).toBeGreaterThan(300 * 1024);
+    expect(sendBacklog(server!)).toBe(0);
+    ws.close();
   });
 });
