@@ -22,6 +22,8 @@ async function sum(name: string, labels: Record<string, string>): Promise<number
 
 process.on("message", async (message: unknown) => {
   if (message === "stats") {
+    // Per-frame counts are tallied and added to the counters at scrape time: scrape first.
+    for (const refresh of liveshare.core.metrics.beforeScrape) refresh();
     const cpu = process.cpuUsage();
     process.send!({
       cpuMicros: cpu.user + cpu.system,
