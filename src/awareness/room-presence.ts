@@ -40,17 +40,6 @@ export const REFRESH_MS = 15_000;
 /** How long removals are remembered, to resync a client whose socket was congested. */
 const REMOVALS_KEPT_MS = 60_000;
 
-/**
- * Presence of one room (a Hocuspocus document): which sender owns which awareness client id, the
- * latest state of each, and the flush that applies them to `document.awareness`.
- *
- * A client's state is validated and rate-limited when it arrives, then waits as the slot's latest
- * state (the newest wins) until the room flushes: at most every `batchMs` (about 100 ms), and for a
- * client no sooner than its cursor (30 Hz) / viewport (10 Hz) throttle allows. A flush applies every
- * due state in one event-loop turn, which Hocuspocus (flushDelay 0) sends to each client as one
- * message — so a client receives about 10 presence messages a second whatever the room size. A
- * pending state is always flushed eventually, so the last position of a movement is never lost.
- */
 /** An awareness entry's JSON text as `decode` read it: the whole state, or only its new cursor. */
 export interface DecodedState {
   json: string;
@@ -72,6 +61,17 @@ interface OutgoingState {
 /** The origin of a flush's batched updates: presence applied by the server, relayed to every client. */
 const BATCH_ORIGIN: PresenceOrigin = { source: "local", context: { kind: "presence" } };
 
+/**
+ * Presence of one room (a Hocuspocus document): which sender owns which awareness client id, the
+ * latest state of each, and the flush that applies them to `document.awareness`.
+ *
+ * A client's state is validated and rate-limited when it arrives, then waits as the slot's latest
+ * state (the newest wins) until the room flushes: at most every `batchMs` (about 100 ms), and for a
+ * client no sooner than its cursor (30 Hz) / viewport (10 Hz) throttle allows. A flush applies every
+ * due state in one event-loop turn, which Hocuspocus (flushDelay 0) sends to each client as one
+ * message — so a client receives about 10 presence messages a second whatever the room size. A
+ * pending state is always flushed eventually, so the last position of a movement is never lost.
+ */
 export class RoomPresence {
   readonly senders = new Map<object, SenderPresence>();
   private readonly owners = new Map<number, ClientSlot>();
