@@ -46,8 +46,8 @@ export interface CollabEndpointOptions {
 export class CollabEndpoint {
   private readonly wss: WebSocketServer;
   private readonly heartbeat: NodeJS.Timeout;
-  /** Sockets that have not answered the last heartbeat ping. */
-  private readonly silent = new WeakSet<WebSocket>();
+  /** Per socket: whether it showed a sign of life (a frame, a ping or a pong) since the last heartbeat. */
+  private readonly liveness = new WeakMap<WebSocket, { alive: boolean }>();
 
   constructor(
     private readonly hocuspocus: Hocuspocus,
@@ -96,9 +96,14 @@ export class CollabEndpoint {
     const stages = this.options.stages ?? [];
     const headers = new FrameHeaderReader();
     let failed = false;
+    const liveness = { alive: true };
+    this.liveness.set(ws, liveness);
+    const alive = () => {
+      liveness.alive = true;
+    };
     ws.on("message", (data: Buffer) => {
       // Any frame shows the peer alive, as a pong does (a pong can queue behind a long upload).
-      this.silent.delete(ws);
+      liveness.alive = true;
       if (failed) return;
       try {
         const header = headers.read(data);
@@ -111,8 +116,8 @@ export class CollabEndpoint {
         ws.close(CloseCode.InternalError, CloseReason.InternalError);
       }
     });
-    ws.on("pong", () => this.silent.delete(ws));
-    ws.on("ping", () => this.silent.delete(ws));
+    ws.on("pong", alive);
+    ws.on("ping", alive);
     ws.on("close", (code, reason) => {
       client.handleClose({ code, reason: reason.toString() });
       for (const stage of stages) stage.closed?.(ws);
@@ -123,11 +128,13 @@ export class CollabEndpoint {
 
   private ping(): void {
     for (const ws of this.wss.clients) {
-      if (this.silent.has(ws)) {
+      const liveness = this.liveness.get(ws);
+      if (!liveness) continue;
+      if (!liveness.alive) {
         ws.terminate();
         continue;
       }
-      this.silent.add(ws);
+      liveness.alive = false;
       if (ws.readyState === WebSocket.OPEN) ws.ping();
     }
   }
