@@ -19,7 +19,10 @@ Scenarios (users/rooms): ${Object.keys(SCENARIOS).join(", ")}
 
   --duration S           measurement window in seconds (default 20)
   --grace S              extra seconds for late edits to arrive (default 3)
-  --target T             liveshare | hocuspocus | both (default both; bare Hocuspocus runs first)
+  --target T[,T…]        liveshare | hocuspocus | floor | sink | both (default both =
+                         hocuspocus,liveshare; references run first). floor: a minimal y-protocols
+                         relay (floor-relay.ts), the least any server must do for this traffic;
+                         sink: the same relay forwarding nothing, the generator's own cost
   --url URL              an already running LiveShare (http://host:port) instead of starting one
   --json-clients K       K users (spread over rooms) speak the JSON protocol (LiveShare only)
   --json FILE            also write the results as JSON
@@ -108,8 +111,12 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
     throw new UsageError("give --scenario NAME or both --users N and --rooms R");
   }
 
-  const targets: Target[] = v.target === "both" ? ["hocuspocus", "liveshare"] : v.target === "liveshare" || v.target === "hocuspocus" ? [v.target] : [];
-  if (targets.length === 0) throw new UsageError(`--target must be liveshare, hocuspocus or both (got "${v.target}")`);
+  const known: readonly Target[] = ["sink", "floor", "hocuspocus", "liveshare"];
+  const named = v.target.split(",").flatMap((t) => (t.trim() === "both" ? ["hocuspocus", "liveshare"] : [t.trim()]));
+  const bad = named.find((t) => !known.includes(t as Target));
+  if (bad !== undefined) throw new UsageError(`--target must be liveshare, hocuspocus, floor, sink or both, comma-separated (got "${bad}")`);
+  // One run each, in a fixed order: the references first.
+  const targets = known.filter((t) => named.includes(t));
 
   if (v.url !== undefined && !/^https?:\/\/[^/]+\/?$/.test(v.url)) throw new UsageError(`--url must look like http://host:port (got "${v.url}")`);
 

@@ -21,6 +21,8 @@ interface Row {
   ratio?: string;
 }
 
+const TARGET_HEADER: Record<Target, string> = { sink: "sink (no fan-out)", floor: "floor relay", hocuspocus: "bare hocuspocus", liveshare: "liveshare" };
+
 const ROWS: Row[] = [
   { label: "users synced", pick: (r) => r.setup.ready, digits: 0 },
   { label: "set-up: connect + sync (s)", pick: (r) => r.setup.connectMs / 1000, digits: 1 },
@@ -119,13 +121,14 @@ function fmt(value: number | undefined, digits: number): string {
 
 /** A scenario as a text table: bare Hocuspocus, LiveShare, and the ratio LiveShare / bare. */
 export function formatScenario(report: ScenarioReport): string {
-  const targets = (["hocuspocus", "liveshare"] as const).filter((t) => report.results[t] || report.failures[t]);
-  const header = ["", ...targets.map((t) => (t === "hocuspocus" ? "bare hocuspocus" : "liveshare"))];
-  if (targets.length === 2) header.push("liveshare / bare");
+  const targets = (["sink", "floor", "hocuspocus", "liveshare"] as const).filter((t) => report.results[t] || report.failures[t]);
+  const header = ["", ...targets.map((t) => TARGET_HEADER[t])];
+  const withRatio = report.results.liveshare !== undefined && report.results.hocuspocus !== undefined;
+  if (withRatio) header.push("liveshare / bare");
   const rows: string[][] = [header];
   for (const row of ROWS) {
     const cells = [row.label, ...targets.map((t) => (report.results[t] ? fmt(row.pick(report.results[t]), row.digits) : "failed"))];
-    if (targets.length === 2) cells.push(row.ratio && report.ratios[row.ratio] !== undefined ? `${report.ratios[row.ratio]!.toFixed(2)}×` : "");
+    if (withRatio) cells.push(row.ratio && report.ratios[row.ratio] !== undefined ? `${report.ratios[row.ratio]!.toFixed(2)}×` : "");
     rows.push(cells);
   }
   const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));

@@ -6,12 +6,12 @@ import { WorkerPool } from "./pool.ts";
 import { summarizeProfile } from "./profile.ts";
 import { provisionBare, provisionLiveShare } from "./provision.ts";
 import { assemble, type TargetResult } from "./result.ts";
-import { externalServer, startBareHocuspocus, startLiveShare, type ServerUnderTest } from "./servers.ts";
+import { externalServer, startLiveShare, startReference, type ServerUnderTest } from "./servers.ts";
 import { WindowSampler } from "./window.ts";
 
 export type { TargetResult } from "./result.ts";
 
-export type Target = "liveshare" | "hocuspocus";
+export type Target = "liveshare" | "hocuspocus" | "floor" | "sink";
 
 export interface RunOptions {
   users: number;
@@ -49,8 +49,8 @@ export interface RunOptions {
 export async function runTarget(target: Target, options: RunOptions): Promise<TargetResult> {
   const { log } = options;
   const started: ServerUnderTest =
-    target === "hocuspocus"
-      ? await startBareHocuspocus(options.profileDir)
+    target !== "liveshare"
+      ? await startReference(target, options.profileDir)
       : options.url
         ? externalServer(options.url)
         : await startLiveShare({ adminDatabaseUrl: options.adminDatabaseUrl, profileDir: options.profileDir, env: options.serverEnv, entry: options.liveshareEntry, nodeArgs: options.serverNodeArgs });
@@ -60,7 +60,7 @@ export async function runTarget(target: Target, options: RunOptions): Promise<Ta
   const wsBase = server.httpUrl.replace(/^http/, "ws");
   const pool = new WorkerPool({
     workers: options.workers,
-    // Bare Hocuspocus accepts any path; LiveShare serves Yjs clients on /collab.
+    // Bare Hocuspocus and the floor relay accept any path; LiveShare serves Yjs clients on /collab.
     yjsUrl: `${wsBase}/collab`,
     jsonUrl: `${wsBase}/api/liveshare/ws`,
     cursorHz: options.cursorHz,

@@ -12,7 +12,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /** A server the load test started (or was pointed at). */
 export interface ServerUnderTest {
-  kind: "liveshare" | "hocuspocus";
+  kind: "liveshare" | "hocuspocus" | "floor" | "sink";
   httpUrl: string;
   /** The server's process id when the load test started it (CPU and RSS come from /proc then). */
   pid: number | undefined;
@@ -120,10 +120,17 @@ export async function startLiveShare(options: LiveShareServerOptions): Promise<S
   }
 }
 
-/** Bare `@hocuspocus/server` (bench/loadtest/bare-hocuspocus.ts) in a child process. */
-export async function startBareHocuspocus(profileDir: string | undefined): Promise<ServerUnderTest> {
+const REFERENCES = {
+  hocuspocus: { entry: "bench/loadtest/bare-hocuspocus.ts", env: {} },
+  floor: { entry: "bench/loadtest/floor-relay.ts", env: { RELAY_MODE: "forward" } },
+  sink: { entry: "bench/loadtest/floor-relay.ts", env: { RELAY_MODE: "sink" } },
+} as const;
+
+/** A reference server in a child process: bare `@hocuspocus/server`, or the floor relay (forwarding, or a sink). */
+export async function startReference(kind: keyof typeof REFERENCES, profileDir: string | undefined): Promise<ServerUnderTest> {
   const port = await freePort();
-  return startChild("hocuspocus", ["--import", "tsx", path.join(REPO_ROOT, "bench/loadtest/bare-hocuspocus.ts")], { ...process.env, PORT: String(port) }, port, "/", profileDir);
+  const { entry, env } = REFERENCES[kind];
+  return startChild(kind, ["--import", "tsx", path.join(REPO_ROOT, entry)], { ...process.env, ...env, PORT: String(port) }, port, "/", profileDir);
 }
 
 /** A server the caller runs (`--url`): nothing to start or stop, no /proc figures. */

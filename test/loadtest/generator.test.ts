@@ -64,4 +64,22 @@ describe("the load generator", () => {
     expect(result.serverPid).toBeDefined();
     expect(readProc(result.serverPid!)).toBeUndefined();
   });
+
+  it("measures the floor relay, which delivers every edit and batches presence, and the sink, which forwards nothing", async () => {
+    const floor = await runTarget("floor", smallRun());
+    expect(floor.setup.ready).toBe(4);
+    expect(floor.edits.delivered).toBe(floor.edits.pairs);
+    expect(floor.edits.unacked).toBe(0);
+    // One batch per room about every 100 ms, whatever the cursor rate.
+    expect(floor.presence.msgsPerClientPerSecond).toBeGreaterThan(0);
+    expect(floor.presence.msgsPerClientPerSecond).toBeLessThan(15);
+    expect(readProc(floor.serverPid!)).toBeUndefined();
+
+    const sink = await runTarget("sink", smallRun());
+    expect(sink.setup.ready).toBe(4);
+    expect(sink.edits.sent).toBeGreaterThan(0);
+    expect(sink.edits.delivered).toBe(0);
+    expect(sink.edits.unacked).toBe(0);
+    expect(sink.presence.msgsPerClientPerSecond).toBe(0);
+  });
 });

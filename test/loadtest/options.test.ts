@@ -17,6 +17,12 @@ describe("load test options", () => {
     expect(() => parseOptions(["--scenario", "7/7"])).toThrow(new UsageError('unknown scenario "7/7"; known: 10/1, 50/5, 100/10, 100/1, 500/50, 1000/100'));
     expect(() => parseOptions(["--users", "10", "--rooms", "0"])).toThrow(/--rooms must be an integer from 1 to 10/);
     expect(() => parseOptions(["--users", "10"])).toThrow(/--scenario NAME or both --users N and --rooms R/);
-    expect(() => parseOptions(["--scenario", "10/1", "--target", "y-websocket"])).toThrow(/--target must be liveshare, hocuspocus or both/);
+    expect(() => parseOptions(["--scenario", "10/1", "--target", "y-websocket"])).toThrow(/--target must be liveshare, hocuspocus, floor, sink or both/);
+  });
+
+  it("takes several targets and runs the references first", () => {
+    const options = parseOptions(["--scenario", "10/1", "--target", "liveshare,floor,sink"]);
+    if (options === "help") throw new Error("unexpected help");
+    expect(options.targets).toEqual(["sink", "floor", "liveshare"]);
   });
 });
