@@ -20,7 +20,7 @@ export const CloseCode = {
   /** The room already has MAX_USERS_PER_ROOM users; try again when someone leaves. */
   RoomFull: 4409,
   RateLimited: 4429,
-  /** The update could not be made durable; nothing was acknowledged — reconnect and retry. */
+  /** The update could not be made durable yet: not acknowledged (it is retried) — reconnect. */
   StorageUnavailable: 4503,
   ServerShutdown: 4001,
 } as const;

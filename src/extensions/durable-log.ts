@@ -1,11 +1,12 @@
-import type { Extension, afterLoadDocumentPayload, beforeHandleMessagePayload } from "@hocuspocus/server";
+import type { Connection, Document, Extension, afterLoadDocumentPayload, beforeHandleMessagePayload } from "@hocuspocus/server";
 import { isTransactionOrigin } from "@hocuspocus/server";
 import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
 import { isConnectionContext } from "../context.ts";
 import type { Logger } from "../logger.ts";
-import type { UpdateLog } from "../storage/update-log.ts";
+import type { LogEntry, UpdateLog } from "../storage/update-log.ts";
+import { addressPrefixLength } from "../awareness/wire.ts";
 import { FOREIGN_KEY_VIOLATION } from "./persistence.ts";
 
 /** y-protocols message numbers (the Hocuspocus wire format wraps them in a document-name prefix). */
@@ -19,11 +20,21 @@ export interface DurableLogOptions {
   diagramOf: (roomId: string) => Promise<string | undefined>;
 }
 
+/** Hocuspocus's SyncStatus message: the acknowledgement of one sync step 2 or update. */
+const SYNC_STATUS = 8;
+
 /**
- * Acknowledged means durable. A client's document update is appended to the update log (group
- * commit) in `beforeHandleMessage` — before Hocuspocus applies it and sends the SyncStatus that brings
- * the provider's `unsyncedChanges` to 0. If the append fails nothing is applied or acknowledged: the
- * socket closes with `storage-unavailable`, and the provider resends the change when it reconnects.
+ * Acknowledged means durable; applied does not wait for it. A client's document update is handed
+ * to the update log (group commit) in `beforeHandleMessage` and Hocuspocus applies and broadcasts it
+ * at once — peers never wait for the disk — but every SyncStatus (the acknowledgement that brings the
+ * provider's `unsyncedChanges` to 0) is held until every client update the room applied before it is
+ * in the log. Holding every acknowledgement of the room, not only the sender's own, matters after a
+ * failure: a provider that reconnects finds its edit already in the room and sends nothing new, and
+ * its acknowledgement must still wait until that edit is stored.
+ *
+ * If an append fails, the edit is already live: it is retried until it is stored, and the sender's
+ * socket closes with `storage-unavailable` so that the provider knows; it reconnects and is
+ * acknowledged once the edit is stored.
  *
  * Server-side edits (JSON protocol, restores, invariant repairs: origin `local`) are applied first and
  * appended from the document's `update` event; `settled(origin)` resolves once such an edit is durable.
@@ -32,10 +43,14 @@ export class DurableLog implements Extension {
   extensionName = "durable-log";
   priority = 950;
   private readonly localAppends = new WeakMap<object, Promise<void>>();
+  private readonly rooms = new WeakMap<Document, RoomDurability>();
+  private readonly holding = new WeakSet<Connection>();
 
   constructor(private readonly options: DurableLogOptions) {}
 
   async beforeHandleMessage({ connection, document, update, context, documentName }: beforeHandleMessagePayload): Promise<void> {
+    // Before anything of this connection is applied, so that every acknowledgement it gets is held.
+    this.holdAcknowledgements(connection);
     if (connection.readOnly) return;
     const docUpdate = documentUpdateOf(update);
     if (!docUpdate || isEmptyUpdate(docUpdate)) return;
@@ -46,21 +61,14 @@ export class DurableLog implements Extension {
     } catch {
       throw new Refusal(CloseCode.BadRequest, "malformed-update", "the document update could not be decoded");
     }
-    try {
-      await this.options.log.append({ diagramId: context.diagramId, data: docUpdate, userId: context.user.userId });
-    } catch (error) {
-      this.options.logger.error({ err: error, roomId: documentName, userId: context.user.userId }, "update log append failed; update not acknowledged");
-      const refusal = new Refusal(CloseCode.StorageUnavailable, CloseReason.StorageUnavailable);
-      // Hocuspocus closes the document connection on the throw; closing the socket too makes the
-      // provider reconnect and resend the unacknowledged change.
-      setImmediate(() => connection.webSocket.close(refusal.code, refusal.reason));
-      throw refusal;
-    }
-    if (connection.readOnly) {
-      // Downgraded to viewer while this edit was being stored: it was sent with edit rights and is in
-      // the log, so it is applied here (Hocuspocus will now refuse it), or it would reappear on reload.
-      Y.applyUpdate(document, docUpdate, { source: "connection", connection });
-    }
+    const entry = { diagramId: context.diagramId, data: docUpdate, userId: context.user.userId };
+    const stored = this.options.log.append(entry).catch((error: unknown) => {
+      this.options.logger.error({ err: error, roomId: documentName, userId: entry.userId }, "update log append failed; edit not acknowledged, retrying");
+      // The provider learns that its edit is not stored; it is acknowledged after it reconnects.
+      connection.webSocket.close(CloseCode.StorageUnavailable, CloseReason.StorageUnavailable);
+      return this.appendUntilStored(documentName, entry);
+    });
+    this.durabilityOf(document).add(stored);
   }
 
   /**
@@ -83,21 +91,87 @@ export class DurableLog implements Extension {
     return this.localAppends.get(origin) ?? Promise.resolve();
   }
 
+  private durabilityOf(document: Document): RoomDurability {
+    let room = this.rooms.get(document);
+    if (!room) this.rooms.set(document, (room = new RoomDurability()));
+    return room;
+  }
+
+  /**
+   * Wraps the connection's `send` (Hocuspocus has no outgoing hook) so that a SyncStatus leaves only
+   * once the room's updates applied before it are stored; acknowledgements keep their order.
+   */
+  private holdAcknowledgements(connection: Connection): void {
+    if (this.holding.has(connection)) return;
+    this.holding.add(connection);
+    const send = connection.send.bind(connection);
+    const statusAt = addressPrefixLength(connection.messageAddress);
+    let queue: Promise<void> = Promise.resolve();
+    let held = 0;
+    connection.send = (message: Uint8Array) => {
+      if (message[statusAt] !== SYNC_STATUS) return send(message);
+      const stored = this.rooms.get(connection.document)?.whenStored();
+      if (!stored && held === 0) return send(message);
+      held += 1;
+      queue = queue
+        .then(() => stored)
+        .then(() => {
+          held -= 1;
+          send(message);
+        });
+    };
+  }
+
   /** Server-side edits are already live, so a failed append is retried until it succeeds. */
   private async appendLocal(roomId: string, data: Uint8Array, userId: string | null): Promise<void> {
     const diagramId = await this.options.diagramOf(roomId);
     if (!diagramId) return;
+    try {
+      await this.options.log.append({ diagramId, data, userId });
+    } catch (error) {
+      if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) return;
+      this.options.logger.error({ err: error, roomId }, "update log append of a server-side edit failed; retrying");
+      await this.appendUntilStored(roomId, { diagramId, data, userId });
+    }
+  }
+
+  /** Retries an append of a live edit (backing off up to 5 s) until it is stored or its diagram is gone. */
+  private async appendUntilStored(roomId: string, entry: LogEntry): Promise<void> {
     for (let attempt = 0; ; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
       try {
-        await this.options.log.append({ diagramId, data, userId });
+        await this.options.log.append(entry);
+        this.options.logger.info({ roomId, attempts: attempt + 2 }, "update log append succeeded after retrying");
         return;
       } catch (error) {
         // The diagram was deleted meanwhile: there is nothing left to make durable.
         if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) return;
-        if (attempt === 0) this.options.logger.error({ err: error, roomId }, "update log append of a server-side edit failed; retrying");
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
       }
     }
+  }
+}
+
+/**
+ * The client updates a room has applied and the log does not hold yet. Appends never reject (a
+ * failed one is retried until stored), so `whenStored` always settles.
+ */
+class RoomDurability {
+  private pending = 0;
+  private all: Promise<void> = Promise.resolve();
+
+  add(stored: Promise<void>): void {
+    this.pending += 1;
+    const done = stored.then(() => {
+      this.pending -= 1;
+    });
+    this.all = Promise.all([this.all, done]).then(() => undefined);
+  }
+
+  /** Resolves once every update added so far is stored; undefined when none is outstanding. */
+  whenStored(): Promise<void> | undefined {
+    if (this.pending > 0) return this.all;
+    this.all = Promise.resolve();
+    return undefined;
   }
 }
 

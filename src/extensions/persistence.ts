@@ -49,7 +49,7 @@ export function persistence({ access, documents, logger, onLoaded, onStored }: P
         onStored?.((performance.now() - started) / 1000, 0, error);
         // Not rethrown: Hocuspocus would keep the room in memory (and shutdown would wait for it) for
         // a compaction that durability does not need — the update log holds every acknowledged change.
-        logger.error({ err: error, roomId: documentName, diagramId }, "document store failed; the update log still holds every change");
+        logger.error({ err: error, roomId: documentName, diagramId }, "document store failed; the update log still holds every acknowledged change");
       }
     },
   });

@@ -5,29 +5,70 @@ import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
 import { acknowledged, synced } from "../helpers/provider.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 
+describe("when the database is slow", () => {
+  const live = liveShareFixture();
+
+  it("relays an edit to peers at once and acknowledges it to its author once it is in the log", async () => {
+    const server = await live.start();
+    const { token, roomId, diagramId } = await server.api.room();
+    const author = live.connect(roomId, token);
+    const peer = live.connect(roomId, token);
+    await synced(author);
+    await synced(peer);
+
+    // Appends queue behind a transaction that holds the update log's table.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const slow = server.db.transaction(async (tx) => {
+      await tx.query("LOCK TABLE diagram_updates IN ACCESS EXCLUSIVE MODE");
+      locked();
+      await held;
+    });
+    await lockTaken;
+    applyOperation(author.doc, { type: "CreateTable", name: "moved", x: 0, y: 0 }, "t");
+    await waitFor(() => readSchema(peer.doc).tables.some((t) => t.name === "moved"), "the peer to see the edit");
+    await sleep(200);
+    expect(author.provider.unsyncedChanges).toBeGreaterThan(0);
+
+    release();
+    await slow;
+    await acknowledged(author);
+    expect((await server.liveshare.core.documents.storedBytes(diagramId)).logEntries).toBeGreaterThan(0);
+  });
+});
+
 describe("when the database refuses writes", () => {
   const live = liveShareFixture();
 
-  it("acknowledges nothing, stays up, and stores the edit once writes work again", async () => {
+  it("relays the edit but acknowledges it only once it is stored, stays up, and stores it when writes work again", async () => {
     const server = await live.start();
     const { token, roomId, diagramId } = await server.api.room();
-    const p = live.connect(roomId, token);
-    await synced(p);
+    const author = live.connect(roomId, token);
+    // A second client keeps the room loaded, so the edit stays live while it cannot be stored.
+    const peer = live.connect(roomId, token);
+    await synced(author);
+    await synced(peer);
 
     // Every append to the update log now fails, as it would with the database gone.
     await server.db.query("ALTER TABLE diagram_updates ADD CONSTRAINT refuse_writes CHECK (false) NOT VALID");
-    applyOperation(p.doc, { type: "CreateTable", name: "pending", x: 0, y: 0 }, "t");
-    await waitFor(() => p.closeReasons.includes("storage-unavailable"), "the client to be told storage is unavailable");
-    await sleep(300);
-    expect(p.provider.unsyncedChanges).toBeGreaterThan(0);
+    applyOperation(author.doc, { type: "CreateTable", name: "pending", x: 0, y: 0 }, "t");
+    // Peers do not wait for the disk...
+    await waitFor(() => readSchema(peer.doc).tables.some((t) => t.name === "pending"), "the peer to see the edit");
+    // ...but the author is told its edit is not stored, and after reconnecting is still not acknowledged.
+    await waitFor(() => author.closeReasons.includes("storage-unavailable"), "the client to be told storage is unavailable");
+    await sleep(500);
+    expect(author.provider.unsyncedChanges).toBeGreaterThan(0);
     expect((await server.api.request("GET", "/healthz")).status).toBe(200);
     expect((await server.liveshare.core.documents.storedBytes(diagramId)).logEntries).toBe(0);
 
     await server.db.query("ALTER TABLE diagram_updates DROP CONSTRAINT refuse_writes");
-    await acknowledged(p, 15_000);
+    await acknowledged(author, 15_000);
     const stored = await server.liveshare.core.documents.load(diagramId);
     const doc = new Y.Doc();
     Y.applyUpdate(doc, stored.update!);
     expect(readSchema(doc).tables.map((t) => t.name)).toEqual(["pending"]);
+    expect(stored.logEntries).toBeGreaterThan(0);
   });
 });
