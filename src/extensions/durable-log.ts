@@ -69,6 +69,12 @@ export class DurableLog implements Extension {
       return this.appendUntilStored(documentName, entry);
     });
     this.durabilityOf(document).add(stored);
+    // Downgraded to viewer before Hocuspocus applied it (it then refuses it): sent with edit rights and
+    // stored, the edit must be in the room too, or it would appear only on the next load. Applying an
+    // update twice changes nothing, so this is harmless when it was applied.
+    void stored.then(() => {
+      if (connection.readOnly && !document.isDestroyed) Y.applyUpdate(document, docUpdate, { source: "connection", connection });
+    });
   }
 
   /**
