@@ -5,7 +5,7 @@ import * as Y from "yjs";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
 import { isConnectionContext } from "../context.ts";
 import type { Logger } from "../logger.ts";
-import type { LogEntry, UpdateLog } from "../storage/update-log.ts";
+import type { UpdateLog } from "../storage/update-log.ts";
 import { addressPrefixLength } from "../awareness/wire.ts";
 import { FOREIGN_KEY_VIOLATION } from "./persistence.ts";
 
@@ -62,24 +62,31 @@ export class DurableLog implements Extension {
       throw new Refusal(CloseCode.BadRequest, "malformed-update", "the document update could not be decoded");
     }
     const entry = { diagramId: context.diagramId, data: docUpdate, userId: context.user.userId };
-    const stored = this.options.log.append(entry).catch((error: unknown) => {
-      this.options.logger.error({ err: error, roomId: documentName, userId: entry.userId }, "update log append failed; edit not acknowledged, retrying");
-      // The provider learns that its edit is not stored; it is acknowledged after it reconnects.
-      connection.webSocket.close(CloseCode.StorageUnavailable, CloseReason.StorageUnavailable);
-      return this.appendUntilStored(documentName, entry);
-    });
+    const stored = this.untilStored(
+      documentName,
+      () => this.options.log.append(entry),
+      (error) => {
+        this.options.logger.error({ err: error, roomId: documentName, userId: entry.userId }, "update log append failed; edit not acknowledged, retrying");
+        // The provider learns that its edit is not stored; it is acknowledged after it reconnects.
+        connection.webSocket.close(CloseCode.StorageUnavailable, CloseReason.StorageUnavailable);
+      },
+    );
     this.durabilityOf(document).add(stored);
-    // Downgraded to viewer before Hocuspocus applied it (it then refuses it): sent with edit rights and
-    // stored, the edit must be in the room too, or it would appear only on the next load. Applying an
-    // update twice changes nothing, so this is harmless when it was applied.
-    void stored.then(() => {
+    void stored.then((kept) => {
+      // The diagram was deleted meanwhile and nothing was stored: closed before the held
+      // acknowledgement can go out.
+      if (!kept) return connection.webSocket.close(CloseCode.Gone, CloseReason.DiagramDeleted);
+      // Downgraded to viewer before Hocuspocus applied it (it then refuses it): sent with edit rights
+      // and stored, the edit must be in the room too, or it would appear only on the next load.
+      // Applying an update twice changes nothing, so this is harmless when it was applied.
       if (connection.readOnly && !document.isDestroyed) Y.applyUpdate(document, docUpdate, { source: "connection", connection });
     });
   }
 
   /**
    * Server-side edits are caught from the document's own `update` event, synchronously, so that
-   * `settled(origin)` knows about an edit as soon as its transaction returns.
+   * `settled(origin)` knows about an edit as soon as its transaction returns. They count towards the
+   * room's durability like client updates: a client's later edit may build on one.
    */
   async afterLoadDocument({ document, documentName }: afterLoadDocumentPayload): Promise<void> {
     document.on("update", (update: Uint8Array, origin: unknown) => {
@@ -87,12 +94,25 @@ export class DurableLog implements Extension {
       const context = origin.context as { userId?: string; kind?: string } | undefined;
       // Compaction folds in what is stored already.
       if (context?.kind === "compaction") return;
-      const appended = this.appendLocal(documentName, update, context?.userId ?? null);
-      this.localAppends.set(origin, appended);
+      const userId = context?.userId ?? null;
+      const stored = this.untilStored(
+        documentName,
+        async () => {
+          const diagramId = await this.options.diagramOf(documentName);
+          if (diagramId) await this.options.log.append({ diagramId, data: update, userId });
+        },
+        (error) => this.options.logger.error({ err: error, roomId: documentName }, "update log append of a server-side edit failed; retrying"),
+      );
+      const room = this.durabilityOf(document);
+      room.add(stored);
+      this.localAppends.set(origin, room.whenStored() ?? Promise.resolve());
     });
   }
 
-  /** Resolves when the server-side edit made with `origin` is in the log (immediately if it changed nothing). */
+  /**
+   * Resolves when the server-side edit made with `origin` is in the log, with every update the room
+   * applied before it (immediately if it changed nothing).
+   */
   settled(origin: object): Promise<void> {
     return this.localAppends.get(origin) ?? Promise.resolve();
   }
@@ -128,44 +148,35 @@ export class DurableLog implements Extension {
     };
   }
 
-  /** Server-side edits are already live, so a failed append is retried until it succeeds. */
-  private async appendLocal(roomId: string, data: Uint8Array, userId: string | null): Promise<void> {
-    const diagramId = await this.options.diagramOf(roomId);
-    if (!diagramId) return;
-    try {
-      await this.options.log.append({ diagramId, data, userId });
-    } catch (error) {
-      if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) return;
-      this.options.logger.error({ err: error, roomId }, "update log append of a server-side edit failed; retrying");
-      await this.appendUntilStored(roomId, { diagramId, data, userId });
-    }
-  }
-
-  /** Retries an append of a live edit (backing off up to 5 s) until it is stored or its diagram is gone. */
-  private async appendUntilStored(roomId: string, entry: LogEntry): Promise<void> {
+  /**
+   * Runs `append` for an edit that is already live until it succeeds (backing off up to 5 s): true,
+   * or false once its diagram is gone (deleted meanwhile: nothing is left to make durable); `failed`
+   * hears of the first other failure. Never rejects.
+   */
+  private async untilStored(roomId: string, append: () => Promise<void>, failed: (error: unknown) => void): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
       try {
-        await this.options.log.append(entry);
-        this.options.logger.info({ roomId, attempts: attempt + 2 }, "update log append succeeded after retrying");
-        return;
+        await append();
+        if (attempt > 0) this.options.logger.info({ roomId, attempts: attempt + 1 }, "update log append succeeded after retrying");
+        return true;
       } catch (error) {
-        // The diagram was deleted meanwhile: there is nothing left to make durable.
-        if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) return;
+        if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) return false;
+        if (attempt === 0) failed(error);
       }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
     }
   }
 }
 
 /**
- * The client updates a room has applied and the log does not hold yet. Appends never reject (a
- * failed one is retried until stored), so `whenStored` always settles.
+ * The updates a room has applied and the log does not hold yet. Appends never reject (a failed one is
+ * retried until stored), so `whenStored` always settles.
  */
 class RoomDurability {
   private pending = 0;
   private all: Promise<void> = Promise.resolve();
 
-  add(stored: Promise<void>): void {
+  add(stored: Promise<unknown>): void {
     this.pending += 1;
     const done = stored.then(() => {
       this.pending -= 1;
