@@ -27,8 +27,8 @@ const SYNC_STATUS = 8;
  * Acknowledged means durable; applied does not wait for it. A client's document update is handed
  * to the update log (group commit) in `beforeHandleMessage` and Hocuspocus applies and broadcasts it
  * at once — peers never wait for the disk — but every SyncStatus (the acknowledgement that brings the
- * provider's `unsyncedChanges` to 0) is held until every client update the room applied before it is
- * in the log. Holding every acknowledgement of the room, not only the sender's own, matters after a
+ * provider's `unsyncedChanges` to 0) is held until every update the room applied before it — a
+ * client's or the server's — is in the log. Holding every acknowledgement of the room, not only the sender's own, matters after a
  * failure: a provider that reconnects finds its edit already in the room and sends nothing new, and
  * its acknowledgement must still wait until that edit is stored.
  *
@@ -36,8 +36,9 @@ const SYNC_STATUS = 8;
  * socket closes with `storage-unavailable` so that the provider knows; it reconnects and is
  * acknowledged once the edit is stored.
  *
- * Server-side edits (JSON protocol, restores, invariant repairs: origin `local`) are applied first and
- * appended from the document's `update` event; `settled(origin)` resolves once such an edit is durable.
+ * Server-side edits (JSON protocol, restores, invariant repairs: origin `local`) are appended from the
+ * document's `update` event; `settled(origin)` resolves once such an edit, and every update applied
+ * before it, is stored.
  */
 export class DurableLog implements Extension {
   extensionName = "durable-log";
