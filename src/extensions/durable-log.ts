@@ -28,9 +28,10 @@ const SYNC_STATUS = 8;
  * to the update log (group commit) in `beforeHandleMessage` and Hocuspocus applies and broadcasts it
  * at once — peers never wait for the disk — but every SyncStatus (the acknowledgement that brings the
  * provider's `unsyncedChanges` to 0) is held until every update the room applied before it — a
- * client's or the server's — is in the log. Holding every acknowledgement of the room, not only the sender's own, matters after a
- * failure: a provider that reconnects finds its edit already in the room and sends nothing new, and
- * its acknowledgement must still wait until that edit is stored.
+ * client's or the server's — is in the log. Waiting for the room's updates, not only the sender's
+ * own, matters twice: an edit may build on another that is not stored yet, and a provider that
+ * reconnects after a failure finds its edit already in the room and sends nothing new, so its
+ * acknowledgement must still wait until that edit is stored.
  *
  * If an append fails, the edit is already live: it is retried until it is stored, and the sender's
  * socket closes with `storage-unavailable` so that the provider knows; it reconnects and is
