@@ -14,12 +14,12 @@
  * Started by the load test (`--target floor` or `--target sink`) as a child process with PORT set.
  */
 import { createServer } from "node:http";
-import type { Socket } from "node:net";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import { WebSocketServer, type WebSocket } from "ws";
 import * as Y from "yjs";
+import { coalesceWrites } from "../../src/collab/coalesce.ts";
 import { AuthType, MessageType } from "./wire.ts";
 
 const AWARENESS_BATCH_MS = 100;
@@ -106,20 +106,8 @@ class Room {
 
 const rooms = new Map<string, Room>();
 
-/** Frames sent to one socket in one event-loop step leave in one write. */
-const corked = new WeakSet<WebSocket>();
 function send(ws: WebSocket, frame: Uint8Array): void {
-  if (ws.readyState !== ws.OPEN) return;
-  const socket = (ws as unknown as { _socket: Socket })._socket;
-  if (!corked.has(ws)) {
-    corked.add(ws);
-    socket.cork();
-    process.nextTick(() => {
-      corked.delete(ws);
-      socket.uncork();
-    });
-  }
-  ws.send(frame);
+  if (ws.readyState === ws.OPEN) ws.send(frame);
 }
 
 function receive(client: Client, data: Buffer): void {
@@ -158,6 +146,8 @@ function receive(client: Client, data: Buffer): void {
 const http = createServer((_request, response) => response.end("ok"));
 const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
 wss.on("connection", (ws) => {
+  // LiveShare's own write path: frames sent to one socket in one event-loop step leave in one write.
+  coalesceWrites(ws);
   const client: Client = { ws, room: undefined, ids: new Set() };
   ws.on("message", (data: Buffer) => {
     try {

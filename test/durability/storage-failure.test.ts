@@ -6,16 +6,25 @@ import { acknowledged, synced } from "../helpers/provider.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 import { JsonClient } from "../protocol/json-client.ts";
 
+/**
+ * A room with an author and a peer, both synced. The peer also keeps the room loaded, so an edit
+ * stays live while it cannot be stored.
+ */
+async function authorAndPeer(live: ReturnType<typeof liveShareFixture>) {
+  const server = await live.start();
+  const { token, roomId, diagramId } = await server.api.room();
+  const author = live.connect(roomId, token);
+  const peer = live.connect(roomId, token);
+  await synced(author);
+  await synced(peer);
+  return { server, diagramId, author, peer };
+}
+
 describe("when the database is slow", () => {
   const live = liveShareFixture();
 
   it("relays an edit to peers at once and acknowledges it to its author once it is in the log", async () => {
-    const server = await live.start();
-    const { token, roomId, diagramId } = await server.api.room();
-    const author = live.connect(roomId, token);
-    const peer = live.connect(roomId, token);
-    await synced(author);
-    await synced(peer);
+    const { server, diagramId, author, peer } = await authorAndPeer(live);
 
     // Appends queue behind a transaction that holds the update log's table.
     let release!: () => void;
@@ -44,13 +53,7 @@ describe("when the database refuses writes", () => {
   const live = liveShareFixture();
 
   it("relays the edit but acknowledges it only once it is stored, stays up, and stores it when writes work again", async () => {
-    const server = await live.start();
-    const { token, roomId, diagramId } = await server.api.room();
-    const author = live.connect(roomId, token);
-    // A second client keeps the room loaded, so the edit stays live while it cannot be stored.
-    const peer = live.connect(roomId, token);
-    await synced(author);
-    await synced(peer);
+    const { server, diagramId, author, peer } = await authorAndPeer(live);
 
     // Every append to the update log now fails, as it would with the database gone.
     await server.db.query("ALTER TABLE diagram_updates ADD CONSTRAINT refuse_writes CHECK (false) NOT VALID");
