@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { MAX_COLUMNS, MAX_KEY_COLUMNS, type ColumnJson, type RelationshipValues, type SchemaJson, type TableValues } from "../schema-doc/index.ts";
+import { foreignKeyName } from "./ddl/names.ts";
 import { layoutNewTables } from "./layout.ts";
 import type { ImportWarning, ParsedColumn, ParsedRelationship, ParsedSchema, ParsedTable } from "./model.ts";
 
@@ -200,7 +201,8 @@ function planRelationships(
     };
     if (source.on_delete) values.on_delete = source.on_delete;
     if (source.on_update) values.on_update = source.on_update;
-    if (source.name) values.name = source.name;
+    // A key named as the database names it by default is an unnamed key (see ddl/names.ts).
+    if (source.name && source.name !== foreignKeyName(from.name, source.from_columns)) values.name = source.name;
     const existing = existingByShape.get(shape(values));
     if (existing && !used.has(existing.id)) {
       used.add(existing.id);

@@ -7,6 +7,7 @@ import type { ColumnJson, RelationshipValues, TableValues } from "../../schema-d
 import type { SchemaValues } from "../merge-plan.ts";
 import type { Dialect } from "./dialect.ts";
 import { quoteIdentifier } from "./identifiers.ts";
+import { foreignKeyName, primaryKeyName, uniqueName } from "./names.ts";
 import { creationOrder } from "./order.ts";
 import { defaultFor, typeFor } from "./types.ts";
 
@@ -15,13 +16,15 @@ export function writeSql(schema: SchemaValues, dialect: Dialect): string {
   const tables = new Map(schema.tables.map((t) => [t.id, t]));
   const order = creationOrder(schema.tables, schema.relationships);
   const inKey = keyColumns(schema);
-  const constraintNames = uniqueConstraintNames(schema.relationships);
+  const columnName = (tableId: string, columnId: string) => tables.get(tableId)?.columns.find((c) => c.id === columnId)?.name ?? columnId;
+  const constraintNames = uniqueConstraintNames(schema.relationships, (r) =>
+    foreignKeyName(tables.get(r.from_table)?.name ?? "", r.from_columns.map((c) => columnName(r.from_table, c))),
+  );
   const indexes = dialect.name === "mysql" ? referencedIndexes(schema) : new Map<string, string[][]>();
   const inline = new Map<string, RelationshipValues[]>();
   for (const r of dialect.alterAddsForeignKeys ? order.inline : [...order.inline, ...order.deferred]) {
     inline.set(r.from_table, [...(inline.get(r.from_table) ?? []), r]);
   }
-  const columnName = (tableId: string, columnId: string) => tables.get(tableId)?.columns.find((c) => c.id === columnId)?.name ?? columnId;
   const foreignKey = (r: RelationshipValues): string => {
     const target = tables.get(r.to_table) as TableValues;
     const name = constraintNames.get(r.id);
@@ -37,8 +40,9 @@ export function writeSql(schema: SchemaValues, dialect: Dialect): string {
   for (const table of order.tables) {
     const lines = table.columns.map((c) => `  ${columnSql(c, dialect, inKey.has(c.id), q)}`);
     const primary = table.columns.filter((c) => c.primary_key);
-    if (primary.length > 0) lines.push(`  PRIMARY KEY (${primary.map((c) => q(c.name)).join(", ")})`);
-    for (const c of table.columns) if (c.unique && !(c.primary_key && primary.length === 1)) lines.push(`  UNIQUE (${q(c.name)})`);
+    // Named as PostgreSQL would name them, so that a migration can name them too.
+    if (primary.length > 0) lines.push(`  CONSTRAINT ${q(primaryKeyName(table.name))} PRIMARY KEY (${primary.map((c) => q(c.name)).join(", ")})`);
+    for (const c of table.columns) if (c.unique && !(c.primary_key && primary.length === 1)) lines.push(`  CONSTRAINT ${q(uniqueName(table.name, c.name))} UNIQUE (${q(c.name)})`);
     for (const columns of indexes.get(table.id) ?? []) lines.push(`  KEY (${columns.map((id) => q(columnName(table.id, id))).join(", ")})`);
     for (const r of inline.get(table.id) ?? []) lines.push(`  ${foreignKey(r)}`);
     statements.push(`CREATE TABLE ${q(table.name)} (\n${lines.join(",\n")}\n)${dialect.tableSuffix?.(table) ?? ""};`);
@@ -68,14 +72,18 @@ function keyColumns(schema: SchemaValues): Set<string> {
   return ids;
 }
 
-/** Constraint names as written, dropping repeats (MySQL wants them unique in the whole database). */
-function uniqueConstraintNames(relationships: readonly RelationshipValues[]): Map<string, string> {
+/**
+ * Foreign key names: the relationship's own, or the default one; a repeat is left unnamed (MySQL
+ * wants them unique in the whole database).
+ */
+function uniqueConstraintNames(relationships: readonly RelationshipValues[], fallback: (r: RelationshipValues) => string): Map<string, string> {
   const seen = new Set<string>();
   const names = new Map<string, string>();
   for (const r of relationships) {
-    if (!r.name || seen.has(r.name.toLowerCase())) continue;
-    seen.add(r.name.toLowerCase());
-    names.set(r.id, r.name);
+    const name = r.name ?? fallback(r);
+    if (seen.has(name.toLowerCase())) continue;
+    seen.add(name.toLowerCase());
+    names.set(r.id, name);
   }
   return names;
 }
