@@ -15,6 +15,7 @@ import { meRoutes } from "./routes/me.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { operatorRoutes } from "./routes/operator.ts";
 import { snapshotRoutes } from "./routes/snapshots.ts";
+import { schemaIoRoutes } from "./routes/schema-io.ts";
 
 export interface AppEnv {
   Variables: { identity: Identity };
@@ -102,6 +103,7 @@ export function createApp(core: Core, control: RoomControl): OpenAPIHono<AppEnv>
   app.use("/api/*", bufferBody);
   app.route("/api/me", meRoutes(core));
   app.route("/api/diagrams", diagramRoutes(core, control));
+  app.route("/api/diagrams", schemaIoRoutes(core));
   app.route("/api/liveshare/sessions", sessionRoutes(core, control));
   app.route("/api/liveshare/sessions", snapshotRoutes(core));
   return app;

@@ -26,11 +26,6 @@ export function exportSchema(schema: SchemaJson | SchemaValues, format: ExportFo
   }
 }
 
-/** The media type an export is served as. */
-export function mediaTypeOf(format: ExportFormat): string {
-  return format === "json" ? "application/json" : "text/plain; charset=utf-8";
-}
-
 /** The file name extension of an export. */
 export function extensionOf(format: ExportFormat): string {
   return format === "json" ? "json" : format === "dbml" ? "dbml" : "sql";

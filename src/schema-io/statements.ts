@@ -111,9 +111,10 @@ export function splitStatements(source: string, dialect: SqlDialect): Statement[
   };
   const push = (end: number): void => {
     const raw = source.slice(start, end);
-    const lead = raw.length - raw.trimStart().length;
-    const text = raw.trim();
-    if (text.length > 0 && !/^(--[^\n]*\s*|\/\*[\s\S]*?\*\/\s*)+$/.test(text)) {
+    // Comments before a statement are not part of it: its line is that of its first word.
+    const lead = /^(?:\s|--[^\n]*|\/\*[\s\S]*?\*\/)*/.exec(raw)?.[0].length ?? 0;
+    const text = raw.slice(lead).trimEnd();
+    if (text.length > 0) {
       statements.push({ start: start + lead, end: start + lead + text.length, line: lineOf(start + lead), text });
     }
   };

@@ -250,6 +250,10 @@ export function defaultFor(expression: string, dialect: SqlDialect, type: string
     return dialect === "sqlite" && text.includes("(") ? `(${text})` : text;
   }
   const lower = text.toLowerCase();
+  if (lower === "current_date" || lower === "curdate()") {
+    if (dialect === "mssql") return "CAST(getdate() AS date)";
+    return dialect === "mysql" ? "(CURRENT_DATE)" : "CURRENT_DATE";
+  }
   if (lower === "true" || lower === "false") {
     if (dialect === "mssql") return lower === "true" ? "1" : "0";
     if (dialect === "postgres" && /^(tinyint|bit|int|smallint)/i.test(type)) return lower === "true" ? "1" : "0";

@@ -33,6 +33,13 @@ export function fromDbmlDatabase(database: Database, warnings: ImportWarning[] =
     }
     for (const e of schema.enums) warnings.push({ statement: `enum ${e.name}`, reason: "enums are not part of the diagram; columns keep the enum's name as their type" });
   }
+  // Table-level CHECKs are in the model, not in its export.
+  for (const schema of database.schemas) {
+    for (const table of schema.tables) {
+      const fieldChecks = table.fields.reduce((n, f) => n + ((f as { checks?: unknown[] }).checks?.length ?? 0), 0);
+      if (table.checks.length > fieldChecks) warnings.push({ statement: `CHECK on ${table.name}`, reason: "CHECK constraints are not part of the diagram" });
+    }
+  }
   for (const record of exported.records) {
     warnings.push({ statement: `data for ${record.tableName}`, reason: "data is not part of the diagram" });
   }
@@ -41,6 +48,13 @@ export function fromDbmlDatabase(database: Database, warnings: ImportWarning[] =
 
 function toTable(source: ExportedTable, warnings: ImportWarning[]): ParsedTable {
   const columns = source.fields.map(toColumn);
+  for (const column of columns) {
+    // A sequence is not part of the diagram, so neither is a default drawn from one.
+    if (column.default !== undefined && /^nextval\s*\(/i.test(column.default)) {
+      warnings.push({ statement: `DEFAULT ${column.default} on ${source.name}.${column.name}`, reason: "sequences are not part of the diagram" });
+      delete column.default;
+    }
+  }
   const column = (name: unknown) => columns.find((c) => c.name === name);
   for (const index of source.indexes) {
     const names = index.columns.map((c) => (c.type === "column" || c.type === "string" ? String(c.value) : undefined));
@@ -57,8 +71,6 @@ function toTable(source: ExportedTable, warnings: ImportWarning[]): ParsedTable 
   for (const field of source.fields as (ExportedField & { checkIds?: number[] })[]) {
     if (field.checkIds && field.checkIds.length > 0) warnings.push({ statement: `CHECK on ${source.name}.${field.name}`, reason: "CHECK constraints are not part of the diagram" });
   }
-  const checks = (source as ExportedTable & { checkIds?: number[] }).checkIds;
-  if (checks && checks.length > 0) warnings.push({ statement: `CHECK on ${source.name}`, reason: "CHECK constraints are not part of the diagram" });
   const table: ParsedTable = { name: source.name, columns };
   if (typeof source.note === "string" && source.note !== "") table.comment = source.note;
   return table;

@@ -19,8 +19,25 @@ export function parseSqlWithDbml(source: string, dialect: Exclude<DbmlFormat, "d
   } catch (error) {
     throw toParseError(error) ?? locateByStatement(sorted.kept, sorted.keptStatements, dialect, error);
   }
-  return fromDbmlDatabase(database, sorted.warnings);
+  const schema = fromDbmlDatabase(database, sorted.warnings);
+  return dialect === "mysql" ? unescapeMysqlStrings(schema) : schema;
 }
+
+/** `@dbml/core`'s MySQL reader leaves string escapes (`''`, `\'`) in comments and string defaults. */
+function unescapeMysqlStrings(schema: ParsedSchema): ParsedSchema {
+  const unescape = (text: string) => text.replace(/''|\\(.)/g, (match, escaped: string | undefined) => (match === "''" ? "'" : (MYSQL_ESCAPES[escaped as string] ?? escaped) as string));
+  for (const table of schema.tables) {
+    if (table.comment !== undefined) table.comment = unescape(table.comment);
+    for (const column of table.columns) {
+      if (column.comment !== undefined) column.comment = unescape(column.comment);
+      const string = column.default === undefined ? null : /^'(.*)'$/s.exec(column.default);
+      if (string) column.default = `'${unescape((string[1] as string).replaceAll("''", "'")).replaceAll("'", "''")}'`;
+    }
+  }
+  return schema;
+}
+
+const MYSQL_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0" };
 
 /** DBML source. */
 export function parseDbmlSource(source: string, warnings: ImportWarning[] = []): ParsedSchema {
@@ -46,22 +63,33 @@ function toParseError(error: unknown): SchemaParseError | undefined {
 }
 
 /**
- * Some parser failures come without a position (an internal error on odd input): find the first
- * statement that fails on its own and report where it starts, or the position it reports there.
+ * Some parser failures come without a position (an internal error on odd input). The first statement
+ * at which the source stops parsing is found by bisecting on prefixes of the kept statements, and
+ * its start reported (or the position the parser gives for that prefix).
  */
 function locateByStatement(kept: string, statements: Statement[], dialect: Exclude<DbmlFormat, "dbml">, original: unknown): SchemaParseError {
-  for (const statement of statements) {
-    const before = kept.slice(0, statement.start).replace(/[^\n]/g, " ");
+  const failure = (count: number): unknown => {
+    const last = statements[count - 1] as Statement;
     try {
-      Parser.parse(`${before}${statement.text};`, dialect);
+      Parser.parse(kept.slice(0, last.end), dialect);
+      return undefined;
     } catch (error) {
-      const located = toParseError(error);
-      if (located) return located;
-      const column = statement.start - kept.lastIndexOf("\n", statement.start - 1);
-      return new SchemaParseError(`${shorten(messageOf(error))} (in the statement starting here)`, statement.line, column);
+      return error;
     }
+  };
+  let lo = 1;
+  let hi = statements.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (failure(mid) === undefined) lo = mid + 1;
+    else hi = mid;
   }
-  return new SchemaParseError(shorten(messageOf(original)), 1, 1);
+  const error = failure(lo) ?? original;
+  const statement = statements[lo - 1] as Statement;
+  const located = toParseError(error);
+  if (located) return located;
+  const column = statement.start - kept.lastIndexOf("\n", statement.start - 1);
+  return new SchemaParseError(`${shorten(messageOf(error))} (in the statement starting here)`, statement.line, column);
 }
 
 function messageOf(error: unknown): string {
