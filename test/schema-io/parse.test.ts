@@ -67,6 +67,18 @@ describe("reading DDL", () => {
     expect(parseError("dbml", "Table a {\n  id int [pk\n}\n")).toMatchObject({ line: 3, column: 1 });
   });
 
+  it("keeps pg_dump's spelling of types and escaped string defaults", () => {
+    const parsed = parseSchema(
+      "postgres",
+      "CREATE TABLE a (\n  at timestamp with time zone DEFAULT now(),\n  ratio double precision,\n  label character varying(20) DEFAULT 'it''s'\n);",
+    );
+    expect(parsed.tables[0]?.columns.map((c) => [c.type, c.default ?? null])).toEqual([
+      ["timestamptz", "now()"],
+      ["double precision", null],
+      ["character varying(20)", "'it''s'"],
+    ]);
+  });
+
   it("reads SQLite column types its parser's grammar does not know", () => {
     const parsed = parseSchema("sqlite", "CREATE TABLE device (id UUID PRIMARY KEY, at TIMESTAMPTZ, size UNSIGNED BIG INT);");
     expect(parsed.tables[0]?.columns.map((c) => c.type)).toEqual(["UUID", "TIMESTAMPTZ", "UNSIGNED BIG INT"]);
