@@ -8,6 +8,7 @@
  *
  * ```ts
  * const renameDiagram = createRoute({
+ *   operationId: "renameDiagram",                   // unique, camelCase: client generators name methods by it
  *   method: "patch",
  *   path: "/{id}",                                   // OpenAPI-style parameters, relative to the mount
  *   tags: ["Diagrams"],

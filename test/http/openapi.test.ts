@@ -7,7 +7,7 @@ import { newLiveShare, type TestServer } from "../helpers/server.ts";
 
 interface OpenApiDocument {
   openapi: string;
-  paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+  paths: Record<string, Record<string, { operationId?: string; security?: unknown[]; responses: Record<string, unknown> }>>;
 }
 
 /** Every (method, path) the app routes, in OpenAPI's spelling; middleware (method ALL) is not a route. */
@@ -63,6 +63,12 @@ describe("the OpenAPI document", () => {
     } finally {
       await production.close();
     }
+  });
+
+  it("names every operation with a unique operationId, for client generators", () => {
+    const ids = Object.values(doc.paths).flatMap((operations) => Object.values(operations).map((o) => o.operationId));
+    expect(ids.every((id) => typeof id === "string" && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it("marks every /api route but the public ones as needing a bearer token", () => {

@@ -6,6 +6,7 @@ import { nameSchema } from "../schemas.ts";
 const devTokenBody = z.strictObject({ username: nameSchema }).openapi("DevTokenRequest");
 
 const issue = createRoute({
+  operationId: "issueDevToken",
   method: "post",
   path: "/token",
   tags: ["Development"],

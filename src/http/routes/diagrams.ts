@@ -54,6 +54,7 @@ const searchQuery = z.object({
 });
 
 const list = createRoute({
+  operationId: "listDiagrams",
   method: "get",
   path: "/",
   tags,
@@ -69,6 +70,7 @@ const list = createRoute({
   },
 });
 const create = createRoute({
+  operationId: "createDiagram",
   method: "post",
   path: "/",
   tags,
@@ -78,6 +80,7 @@ const create = createRoute({
   responses: { 201: json(diagramSchema, "The new diagram"), ...errors(400, 401, 413, 415) },
 });
 const get = createRoute({
+  operationId: "getDiagram",
   method: "get",
   path: "/{id}",
   tags,
@@ -88,6 +91,7 @@ const get = createRoute({
   responses: { 200: json(diagramSchema, "The diagram"), ...errors(400, 401, 403, 404) },
 });
 const update = createRoute({
+  operationId: "updateDiagram",
   method: "patch",
   path: "/{id}",
   tags,
@@ -97,6 +101,7 @@ const update = createRoute({
   responses: { 200: json(diagramSchema, "The diagram as it is now"), ...errors(400, 401, 403, 404, 413, 415) },
 });
 const remove = createRoute({
+  operationId: "deleteDiagram",
   method: "delete",
   path: "/{id}",
   tags,
@@ -106,6 +111,7 @@ const remove = createRoute({
   responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
 });
 const schema = createRoute({
+  operationId: "getDiagramSchema",
   method: "get",
   path: "/{id}/schema",
   tags,
@@ -115,6 +121,7 @@ const schema = createRoute({
   responses: { 200: json(diagramSchemaJson, "Tables and relationships, each with its version"), ...errors(400, 401, 403, 404) },
 });
 const shares = createRoute({
+  operationId: "listShares",
   method: "get",
   path: "/{id}/shares",
   tags: ["Sharing"],
@@ -127,6 +134,7 @@ const shares = createRoute({
   },
 });
 const putShare = createRoute({
+  operationId: "putShare",
   method: "put",
   path: "/{id}/shares/{userId}",
   tags: ["Sharing"],
@@ -136,6 +144,7 @@ const putShare = createRoute({
   responses: { 200: json(shareSchema.extend({ diagram_id: z.string() }), "The share"), ...errors(400, 401, 403, 404, 413, 415) },
 });
 const deleteShare = createRoute({
+  operationId: "deleteShare",
   method: "delete",
   path: "/{id}/shares/{userId}",
   tags: ["Sharing"],
@@ -145,6 +154,7 @@ const deleteShare = createRoute({
   responses: { 204: { description: "Revoked" }, ...errors(400, 401, 403, 404) },
 });
 const searchUsers = createRoute({
+  operationId: "findShareCandidates",
   method: "get",
   path: "/{id}/share-candidates",
   tags: ["Sharing"],
@@ -210,6 +220,8 @@ export function diagramRoutes(core: Core, control: RoomControl) {
         control.emit({ type: "link-changed", diagramId: id, linkAccess: changes.link_access, shares: await core.diagrams.permissions(id) });
         core.logger("http").info({ diagramId: id, linkAccess: changes.link_access }, "link access changed");
       }
+      // Read again: the rename's document edit counts as the diagram's latest change too.
+      diagram = diagram && (await core.diagrams.get(id));
       if (!diagram) throw notFound("diagram");
       return c.json(await withRoom(diagram, role), 200);
     })

@@ -10,6 +10,7 @@ const require = createRequire(import.meta.url);
 const swaggerDist = require.resolve("swagger-ui-dist/package.json").replace(/package\.json$/, "");
 
 const openapi = createRoute({
+  operationId: "getOpenApiDocument",
   method: "get",
   path: "/openapi.json",
   tags,
@@ -17,6 +18,7 @@ const openapi = createRoute({
   responses: { 200: json(z.record(z.string(), z.unknown()), "OpenAPI 3.1 document") },
 });
 const protocol = createRoute({
+  operationId: "getProtocolSchema",
   method: "get",
   path: "/protocol.schema.json",
   tags,
@@ -24,22 +26,24 @@ const protocol = createRoute({
   responses: { 200: json(z.record(z.string(), z.unknown()), "JSON Schema (draft 2020-12)") },
 });
 const page = createRoute({
+  operationId: "getDocsPage",
   method: "get",
   path: "/docs",
   tags,
   summary: "Interactive API documentation (Swagger UI)",
   responses: { 200: { description: "HTML page", content: { "text/html": { schema: z.string() } } } },
 });
-const asset = (file: string, type: string) =>
+const asset = (file: string, type: string, operationId: string) =>
   createRoute({
+    operationId,
     method: "get",
     path: `/docs/assets/swagger-ui-dist/${file}`,
     tags,
     summary: `Swagger UI's ${file} (from the swagger-ui-dist package)`,
     responses: { 200: { description: file, content: { [type]: { schema: z.string() } } } },
   });
-const css = asset("swagger-ui.css", "text/css");
-const js = asset("swagger-ui-bundle.js", "text/javascript");
+const css = asset("swagger-ui.css", "text/css", "getDocsStylesheet");
+const js = asset("swagger-ui-bundle.js", "text/javascript", "getDocsScript");
 
 /** The machine-readable contract and its interactive docs; public, mounted under /api. */
 export function docsRoutes(documents: { openapi: () => Record<string, unknown>; protocol: () => Record<string, unknown> }) {

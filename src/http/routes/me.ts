@@ -3,6 +3,7 @@ import type { AppEnv } from "../app.ts";
 import { bearer, createRoute, errors, json, router, z } from "../openapi.ts";
 
 const me = createRoute({
+  operationId: "getMe",
   method: "get",
   path: "/",
   tags: ["Users"],

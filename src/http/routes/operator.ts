@@ -4,6 +4,7 @@ import { createRoute, json, router, z } from "../openapi.ts";
 const tags = ["Operations"];
 
 const health = createRoute({
+  operationId: "health",
   method: "get",
   path: "/healthz",
   tags,
@@ -15,6 +16,7 @@ const readinessSchema = z.object({
   checks: z.record(z.string(), z.boolean()).openapi({ example: { database: true, redis: true } }),
 });
 const ready = createRoute({
+  operationId: "ready",
   method: "get",
   path: "/readyz",
   tags,
@@ -22,6 +24,7 @@ const ready = createRoute({
   responses: { 200: json(readinessSchema, "Ready or degraded"), 503: json(readinessSchema, "Unavailable") },
 });
 const metrics = createRoute({
+  operationId: "metrics",
   method: "get",
   path: "/metrics",
   tags,

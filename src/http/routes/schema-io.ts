@@ -98,6 +98,7 @@ const text = (description: string) => ({ description, content: { "text/plain": {
 const importRoute = createRoute({
   method: "post",
   path: "/{id}/import",
+  operationId: "importSchema",
   tags,
   summary: "Import DDL or DBML into the live diagram (owner or editor)",
   description:
@@ -115,6 +116,7 @@ const importRoute = createRoute({
 const exportRoute = createRoute({
   method: "get",
   path: "/{id}/export",
+  operationId: "exportSchema",
   tags,
   summary: "The diagram as DDL, DBML or JSON (anyone with access)",
   description: "DDL the target database accepts: tables in dependency order, foreign keys that close a cycle added afterwards, names quoted where needed.",
@@ -129,6 +131,7 @@ const exportRoute = createRoute({
 const diffRoute = createRoute({
   method: "get",
   path: "/{id}/diff",
+  operationId: "diffSchema",
   tags,
   summary: "What changed between two versions, or the migration between them",
   description: "Tables, columns and relationships added, removed, renamed and changed — matched by id, so a rename is a rename. With a SQL format, the migration that takes a database from `from` to `to`.",

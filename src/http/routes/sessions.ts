@@ -26,6 +26,7 @@ export function sessionJson(session: Session) {
 }
 
 const start = createRoute({
+  operationId: "startSession",
   method: "post",
   path: "/",
   tags,
@@ -39,6 +40,7 @@ const start = createRoute({
   },
 });
 const get = createRoute({
+  operationId: "getSession",
   method: "get",
   path: "/{room_id}",
   tags,
@@ -61,6 +63,7 @@ const get = createRoute({
   },
 });
 const end = createRoute({
+  operationId: "endSession",
   method: "delete",
   path: "/{room_id}",
   tags,

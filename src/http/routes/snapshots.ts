@@ -27,6 +27,7 @@ const snapshotSchema = z
   .openapi("Snapshot");
 
 const list = createRoute({
+  operationId: "listSnapshots",
   method: "get",
   path: "/{room_id}/snapshots",
   tags,
@@ -39,6 +40,7 @@ const list = createRoute({
   },
 });
 const restore = createRoute({
+  operationId: "restoreSnapshot",
   method: "post",
   path: "/{room_id}/snapshots/{snapshot_id}/restore",
   tags,
