@@ -14,7 +14,8 @@ import { ErrorCode, HttpError, forbidden, notFound } from "../errors.ts";
 import { bearer, createRoute, errors, json, jsonBody, router, z } from "../openapi.ts";
 import { uuid } from "../schemas.ts";
 
-const tags = ["Import, export and diff"];
+// Listed with the other diagram operations (the docs page shows a fixed set of tags).
+const tags = ["Diagrams"];
 const diagramParams = z.object({ id: uuid("The diagram's id") });
 
 /** The largest source an import takes: the request body limit (1 MiB) holds it with its JSON around it. */
