@@ -26,7 +26,7 @@ let updateBytes = 0;
 let relationships = 0;
 for (let run = 0; run < RUNS; run++) {
   let started = performance.now();
-  const parsed = parseSchema("postgres", source);
+  const parsed = await parseSchema("postgres", source);
   parse.push(performance.now() - started);
   started = performance.now();
   const { target } = planImport({ tables: [], relationships: [] }, parsed, "merge");

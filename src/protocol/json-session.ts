@@ -349,28 +349,28 @@ export class JsonSession implements RoomClient {
     if (this.services.limiter.charge(this.critical, room.roomId, this.userId, "document_update") === "disconnect") {
       return this.close(CloseCode.RateLimited, CloseReason.RateLimited);
     }
-    let result: Omit<ServerMessageOf<"ImportApplied">, "type" | "request_id">;
     const origin = { source: "local" as const, context: { kind: "import", userId: this.userId } };
-    try {
-      const parsed = parseSchema(message.format, message.source);
-      let planned: typeof result | undefined;
-      room.document.transact(() => {
-        const { target, summary } = planImport(readSchema(room.document), parsed, message.mode);
-        planned = { ...summary, elements_changed: applySchema(room.document, target) };
-      }, origin);
-      result = planned!;
-    } catch (error) {
-      if (error instanceof SchemaParseError) {
-        this.send({ type: "Error", code: "parse_error", message: error.message, line: error.line, column: error.column, ...answer });
-        return;
-      }
-      if (error instanceof ImportRejected) return this.refuse("validation_failed", error.message, false, requestId);
-      this.log.error({ err: error, roomId: room.roomId, userId: this.userId }, "failed to apply Import");
-      return this.refuse(ErrorCode.InternalError, "the import could not be applied", false, requestId);
-    }
+    // In order with this client's other answers; the parsers load on first use, hence async.
     this.acks = this.acks.then(async () => {
+      let result: Omit<ServerMessageOf<"ImportApplied">, "type" | "request_id"> | undefined;
+      try {
+        const parsed = await parseSchema(message.format, message.source);
+        if (this.phase !== "joined") return;
+        room.document.transact(() => {
+          const { target, summary } = planImport(readSchema(room.document), parsed, message.mode);
+          result = { ...summary, elements_changed: applySchema(room.document, target) };
+        }, origin);
+      } catch (error) {
+        if (error instanceof SchemaParseError) {
+          this.send({ type: "Error", code: "parse_error", message: error.message, line: error.line, column: error.column, ...answer });
+          return;
+        }
+        if (error instanceof ImportRejected) return this.refuse("validation_failed", error.message, false, requestId);
+        this.log.error({ err: error, roomId: room.roomId, userId: this.userId }, "failed to apply Import");
+        return this.refuse(ErrorCode.InternalError, "the import could not be applied", false, requestId);
+      }
       const durable = await within(this.services.core.durableLog.settled(origin), this.services.ackTimeoutMs ?? 10_000);
-      if (this.phase !== "joined") return;
+      if (this.phase !== "joined" || !result) return;
       if (!durable) return this.close(CloseCode.StorageUnavailable, CloseReason.StorageUnavailable);
       this.send({ type: "ImportApplied", ...result, ...answer });
     });

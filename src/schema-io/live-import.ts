@@ -27,7 +27,7 @@ export interface ImportResult extends ImportSummary {
  * anything changes — then plans against the document as it is inside the transaction and applies it.
  */
 export async function importIntoDiagram(core: Core, diagramId: string, userId: string, request: ImportRequest): Promise<ImportResult> {
-  const parsed = parseSchema(request.format, request.source);
+  const parsed = await parseSchema(request.format, request.source);
   let result: ImportResult | undefined;
   let failure: unknown;
   await editDiagramDocument(core, diagramId, { kind: "import", userId }, (doc) => {

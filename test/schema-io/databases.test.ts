@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { exportSchema } from "../../src/schema-io/export.ts";
+import type { SchemaValues } from "../../src/schema-io/merge-plan.ts";
 import { comparable, mysqlDatabase, postgresSchema, sqliteDatabase } from "./catalogs.ts";
 import { FIXTURES, fixture, imported, shapeOf } from "./helpers.ts";
 
@@ -9,13 +10,13 @@ afterEach(async () => {
 });
 
 /** The diagram as the catalogs can show it: names, nullability, keys, references; comments where the database keeps them. */
-const expected = (schema: ReturnType<typeof imported>, comments: boolean, innodb = false) =>
+const expected = (schema: SchemaValues, comments: boolean, innodb = false) =>
   comparable(shapeOf(schema, { types: false, defaults: false, names: false, comments }), innodb);
 
 describe("exported DDL executed by the real databases", () => {
   for (const source of ["postgres", "mysql", "sqlite"] as const) {
     it(`PostgreSQL accepts the PostgreSQL export of the ${source} fixture and its catalog matches the diagram`, async () => {
-      const diagram = imported(source, fixture(FIXTURES[source]));
+      const diagram = await imported(source, fixture(FIXTURES[source]));
       const db = await postgresSchema();
       closers.push(db.close);
       await db.run(exportSchema(diagram, "postgres"));
@@ -23,7 +24,7 @@ describe("exported DDL executed by the real databases", () => {
     });
 
     it(`MariaDB accepts the MySQL export of the ${source} fixture and its catalog matches the diagram`, async () => {
-      const diagram = imported(source, fixture(FIXTURES[source]));
+      const diagram = await imported(source, fixture(FIXTURES[source]));
       const db = await mysqlDatabase();
       closers.push(db.close);
       await db.run(exportSchema(diagram, "mysql"));
@@ -31,7 +32,7 @@ describe("exported DDL executed by the real databases", () => {
     });
 
     it(`SQLite accepts the SQLite export of the ${source} fixture and its catalog matches the diagram`, async () => {
-      const diagram = imported(source, fixture(FIXTURES[source]));
+      const diagram = await imported(source, fixture(FIXTURES[source]));
       const db = await sqliteDatabase();
       closers.push(db.close);
       db.run(exportSchema(diagram, "sqlite"));

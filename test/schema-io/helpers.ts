@@ -17,9 +17,18 @@ export function fixture(name: string): string {
   return readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
 }
 
+/**
+ * Loads the parsers (seconds: `@dbml/core` is 21 MB) before tests that time a server's answers; the
+ * server loads them on its first import, in the same process.
+ */
+export async function warmParsers(): Promise<void> {
+  await parseSchema("postgres", "CREATE TABLE warm (id int PRIMARY KEY);");
+  await parseSchema("sqlite", "CREATE TABLE warm (id int PRIMARY KEY);");
+}
+
 /** `source` imported into an empty diagram. */
-export function imported(format: ImportFormat, source: string): SchemaValues {
-  return planImport({ tables: [], relationships: [] }, parseSchema(format, source), "merge").target;
+export async function imported(format: ImportFormat, source: string): Promise<SchemaValues> {
+  return planImport({ tables: [], relationships: [] }, await parseSchema(format, source), "merge").target;
 }
 
 export interface ShapeOptions {

@@ -1,5 +1,6 @@
 import * as Y from "yjs";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { warmParsers } from "./helpers.ts";
 import { readSchema, tablesOf } from "../../src/schema-doc/index.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { synced } from "../helpers/provider.ts";
@@ -18,6 +19,9 @@ CREATE TABLE "order" (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFEREN
 CREATE TABLE invoice (id bigint PRIMARY KEY, order_id bigint NOT NULL);
 ALTER TABLE invoice ADD CONSTRAINT invoice_order FOREIGN KEY (order_id) REFERENCES "order"(id);
 `;
+
+
+beforeAll(warmParsers, 120_000);
 
 describe("POST /api/diagrams/:id/import", () => {
   const live = liveShareFixture();

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { warmParsers } from "./helpers.ts";
 import { readSchema } from "../../src/schema-doc/index.ts";
 import { closeAfterEach } from "../helpers/fixture.ts";
 import { newProvider, synced } from "../helpers/provider.ts";
@@ -9,6 +10,9 @@ import { JsonClient } from "../protocol/json-client.ts";
 const SHOP = `CREATE TABLE customer (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);
 CREATE TABLE "order" (id bigint PRIMARY KEY, customer_id bigint REFERENCES customer(id) ON DELETE CASCADE);
 CREATE VIEW v AS SELECT 1;`;
+
+
+beforeAll(warmParsers, 120_000);
 
 describe("Import over the JSON protocol", () => {
   let server: TestServer;

@@ -53,8 +53,8 @@ function evolve(from: SchemaValues): SchemaValues {
 }
 
 describe("diff between two versions", () => {
-  it("reports a renamed table and column as renames, matched by id", () => {
-    const from = imported("postgres", fixture(FIXTURES.postgres));
+  it("reports a renamed table and column as renames, matched by id", async () => {
+    const from = await imported("postgres", fixture(FIXTURES.postgres));
     const diff = diffSchemas(from, evolve(from));
     expect(diff.tables.renamed).toEqual([expect.objectContaining({ from: "brand", to: "manufacturer" })]);
     expect(diff.columns.renamed).toEqual([expect.objectContaining({ table: "product", from: "weight_grams", to: "weight_g" })]);
@@ -69,7 +69,7 @@ describe("diff between two versions", () => {
   });
 
   it("gives a PostgreSQL migration that takes the old database to the new schema", async () => {
-    const from = imported("postgres", fixture(FIXTURES.postgres));
+    const from = await imported("postgres", fixture(FIXTURES.postgres));
     const to = evolve(from);
     const db = await postgresSchema();
     closers.push(db.close);
@@ -79,7 +79,7 @@ describe("diff between two versions", () => {
   });
 
   it("gives a MySQL migration that takes the old MariaDB database to the new schema", async () => {
-    const from = imported("postgres", fixture(FIXTURES.postgres));
+    const from = await imported("postgres", fixture(FIXTURES.postgres));
     const to = evolve(from);
     const db = await mysqlDatabase();
     closers.push(db.close);

@@ -3,9 +3,9 @@ import { SchemaParseError, type ImportFormat } from "../../src/schema-io/model.t
 import { parseSchema } from "../../src/schema-io/parse/index.ts";
 import { splitStatements } from "../../src/schema-io/statements.ts";
 
-const parseError = (format: ImportFormat, source: string): SchemaParseError => {
+const parseError = async (format: ImportFormat, source: string): Promise<SchemaParseError> => {
   try {
-    parseSchema(format, source);
+    await parseSchema(format, source);
   } catch (error) {
     if (error instanceof SchemaParseError) return error;
     throw error;
@@ -14,7 +14,7 @@ const parseError = (format: ImportFormat, source: string): SchemaParseError => {
 };
 
 describe("reading DDL", () => {
-  it("splits statements around semicolons in strings, dollar quotes and routine bodies", () => {
+  it("splits statements around semicolons in strings, dollar quotes and routine bodies", async () => {
     const postgres = "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nCOMMENT ON TABLE a IS 'x; y';\nCREATE TABLE a (id int);";
     expect(splitStatements(postgres, "postgres").map((s) => s.line)).toEqual([1, 2, 3]);
     const sqlite = "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE a SET x = 1;\n  SELECT CASE WHEN 1 THEN 2 END;\nEND;\nCREATE TABLE b (id int);";
@@ -25,8 +25,8 @@ describe("reading DDL", () => {
     expect(splitStatements(mssql, "mssql").map((s) => s.line)).toEqual([1, 3]);
   });
 
-  it("reads inline, table-level and ALTER TABLE foreign keys alike, composite ones included", () => {
-    const parsed = parseSchema(
+  it("reads inline, table-level and ALTER TABLE foreign keys alike, composite ones included", async () => {
+    const parsed = await parseSchema(
       "postgres",
       `CREATE TABLE a (x int, y int, PRIMARY KEY (x, y));
        CREATE TABLE b (id int PRIMARY KEY, ax int REFERENCES a(x) ON DELETE CASCADE, x int, y int,
@@ -45,8 +45,8 @@ describe("reading DDL", () => {
     ]);
   });
 
-  it("lists what the diagram has no place for instead of refusing it", () => {
-    const parsed = parseSchema(
+  it("lists what the diagram has no place for instead of refusing it", async () => {
+    const parsed = await parseSchema(
       "postgres",
       `CREATE SEQUENCE s;
        CREATE TABLE t (id int PRIMARY KEY DEFAULT nextval('s'), n int CHECK (n > 0));
@@ -58,17 +58,17 @@ describe("reading DDL", () => {
     expect(parsed.warnings.map((w) => w.statement)).toEqual(["CREATE SEQUENCE s", "CREATE VIEW v AS", "INSERT INTO t VALUES", "DEFAULT nextval('s') on t.id", "CHECK on t.n"]);
   });
 
-  it("reports where a source stops parsing, as the parser says, in every format", () => {
+  it("reports where a source stops parsing, as the parser says, in every format", async () => {
     const source = "CREATE TABLE a (\n  id int PRIMARY KEY,\n  x int NOT NULL DEFAULT,\n);";
-    for (const format of ["postgres", "mysql", "sqlite"] as const) expect(parseError(format, source)).toMatchObject({ line: 3, column: 25 });
+    for (const format of ["postgres", "mysql", "sqlite"] as const) expect(await parseError(format, source)).toMatchObject({ line: 3, column: 25 });
     // Line 5 after the blank lines of skipped statements: positions stay the source's.
     const later = "CREATE VIEW v AS SELECT 1;\nCREATE TABLE ok (id int);\n\nCREATE TABLE a (\n  id int PRIMARY KEY,,\n);";
-    expect(parseError("postgres", later)).toMatchObject({ line: 5 });
-    expect(parseError("dbml", "Table a {\n  id int [pk\n}\n")).toMatchObject({ line: 3, column: 1 });
+    expect(await parseError("postgres", later)).toMatchObject({ line: 5 });
+    expect(await parseError("dbml", "Table a {\n  id int [pk\n}\n")).toMatchObject({ line: 3, column: 1 });
   });
 
-  it("keeps pg_dump's spelling of types and escaped string defaults", () => {
-    const parsed = parseSchema(
+  it("keeps pg_dump's spelling of types and escaped string defaults", async () => {
+    const parsed = await parseSchema(
       "postgres",
       "CREATE TABLE a (\n  at timestamp with time zone DEFAULT now(),\n  ratio double precision,\n  label character varying(20) DEFAULT 'it''s'\n);",
     );
@@ -79,8 +79,8 @@ describe("reading DDL", () => {
     ]);
   });
 
-  it("reads SQLite column types its parser's grammar does not know", () => {
-    const parsed = parseSchema("sqlite", "CREATE TABLE device (id UUID PRIMARY KEY, at TIMESTAMPTZ, size UNSIGNED BIG INT);");
+  it("reads SQLite column types its parser's grammar does not know", async () => {
+    const parsed = await parseSchema("sqlite", "CREATE TABLE device (id UUID PRIMARY KEY, at TIMESTAMPTZ, size UNSIGNED BIG INT);");
     expect(parsed.tables[0]?.columns.map((c) => c.type)).toEqual(["UUID", "TIMESTAMPTZ", "UNSIGNED BIG INT"]);
   });
 });

@@ -5,10 +5,10 @@ import { FIXTURES, fixture, imported, shapeOf } from "./helpers.ts";
 
 describe("round trips: import, export, import", () => {
   for (const format of IMPORT_FORMATS) {
-    it(`gives the same tables, columns, keys and relationships for ${format} (${FIXTURES[format]})`, () => {
-      const first = imported(format, fixture(FIXTURES[format]));
+    it(`gives the same tables, columns, keys and relationships for ${format} (${FIXTURES[format]})`, async () => {
+      const first = await imported(format, fixture(FIXTURES[format]));
       expect(first.tables.length).toBeGreaterThan(4);
-      const second = imported(format, exportSchema(first, format));
+      const second = await imported(format, exportSchema(first, format));
       // SQLite has no comments; SQL Server keeps them as extended properties, which the parser skips.
       const comments = format !== "sqlite" && format !== "mssql";
       expect(shapeOf(second, { comments })).toEqual(shapeOf(first, { comments }));
@@ -16,10 +16,10 @@ describe("round trips: import, export, import", () => {
   }
 
   for (const target of IMPORT_FORMATS) {
-    it(`carries the 29-table PostgreSQL schema through ${target} with every key and relationship`, () => {
-      const original = imported("postgres", fixture(FIXTURES.postgres));
+    it(`carries the 29-table PostgreSQL schema through ${target} with every key and relationship`, async () => {
+      const original = await imported("postgres", fixture(FIXTURES.postgres));
       expect(original.tables).toHaveLength(29);
-      const carried = imported(target, exportSchema(original, target));
+      const carried = await imported(target, exportSchema(original, target));
       // Types and defaults are translated between dialects; names, nullability, keys and references are not.
       const options = { types: false, defaults: false, comments: target === "postgres" || target === "mysql" || target === "dbml" };
       const expected = shapeOf(original, options);

@@ -5,9 +5,10 @@ import { parseDbmlSource, parseSqlWithDbml } from "./with-dbml.ts";
 
 /**
  * Reads `source` in `format`; throws {@link SchemaParseError} (with line and column) when it does not
- * parse. Statements the diagram has no place for are listed in `warnings`, not refused.
+ * parse. Statements the diagram has no place for are listed in `warnings`, not refused. Async only
+ * because the parsers are loaded on first use (they take seconds to load; start-up should not).
  */
-export function parseSchema(format: ImportFormat, source: string): ParsedSchema {
+export async function parseSchema(format: ImportFormat, source: string): Promise<ParsedSchema> {
   switch (format) {
     case "postgres":
     case "mysql":

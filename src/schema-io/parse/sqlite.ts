@@ -2,13 +2,18 @@
  * SQLite DDL, read with `node-sql-parser` (`@dbml/core` has no SQLite dialect). Foreign keys are
  * declared inline in SQLite; both column and table constraints are read.
  */
-import nodeSqlParser from "node-sql-parser";
+import type { Parser as SqlParser } from "node-sql-parser";
 import { referentialAction, SchemaParseError, type ParsedColumn, type ParsedRelationship, type ParsedSchema, type ParsedTable } from "../model.ts";
 import { headline, sortStatements } from "../statements.ts";
 import { extractColumnTypes } from "./sqlite-types.ts";
 
-const parser = new nodeSqlParser.Parser();
 const OPTIONS = { database: "sqlite" } as const;
+
+let loading: Promise<SqlParser> | undefined;
+/** node-sql-parser takes seconds to load: loaded by the first SQLite import, not at start-up. */
+function sqlParser(): Promise<SqlParser> {
+  return (loading ??= import("node-sql-parser").then((module) => new module.default.Parser()));
+}
 
 interface ColumnRef {
   column: string | { expr?: { value?: string } };
@@ -41,7 +46,8 @@ interface CreateTable {
 }
 
 /** SQLite DDL as a {@link ParsedSchema}; other statements become warnings. */
-export function parseSqlite(source: string): ParsedSchema {
+export async function parseSqlite(source: string): Promise<ParsedSchema> {
+  const parser = await sqlParser();
   const sorted = sortStatements(source, "sqlite");
   if (sorted.keptStatements.length === 0) return { tables: [], relationships: [], warnings: sorted.warnings };
   const { text, types } = extractColumnTypes(sorted.kept, sorted.keptStatements);
@@ -65,7 +71,7 @@ export function parseSqlite(source: string): ParsedSchema {
     const column = (n: string) => table.columns.find((c) => c.name === n);
     for (const def of node.create_definitions ?? []) {
       if (def.resource === "column" && def.column) {
-        const parsed = toColumn(def);
+        const parsed = toColumn(parser, def);
         parsed.type = typeOf(name, parsed.name) ?? parsed.type;
         table.columns.push(parsed);
         if (def.reference_definition) relationships.push(toRelationship(name, [parsed.name], def.reference_definition, undefined));
@@ -96,7 +102,7 @@ function columnName(ref: ColumnRef): string {
   return typeof ref.column === "string" ? ref.column : String(ref.column?.expr?.value ?? "");
 }
 
-function toColumn(def: Definition): ParsedColumn {
+function toColumn(parser: SqlParser, def: Definition): ParsedColumn {
   const shape = Array.isArray(def.definition) ? undefined : def.definition;
   let type = shape?.dataType ?? "";
   if (shape?.length !== undefined) type += `(${shape.length}${shape.scale !== undefined ? `,${shape.scale}` : ""})`;

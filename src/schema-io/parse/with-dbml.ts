@@ -1,24 +1,32 @@
 /** Parsing through `@dbml/core`: its errors carry line and column, which become a {@link SchemaParseError}. */
-import { Parser } from "@dbml/core";
+import type { Parser as DbmlParser } from "@dbml/core";
 import { SchemaParseError, type ImportWarning, type ParsedSchema } from "../model.ts";
 import { sortStatements, type Statement } from "../statements.ts";
 import { fromDbmlDatabase } from "./dbml-model.ts";
 
 type DbmlFormat = "postgres" | "mysql" | "mssql" | "dbml";
+type Parser = typeof DbmlParser;
+
+let loading: Promise<Parser> | undefined;
+/** `@dbml/core` is 21 MB of JavaScript (seconds to load): loaded by the first import, not at start-up. */
+function dbmlParser(): Promise<Parser> {
+  return (loading ??= import("@dbml/core").then((module) => module.Parser));
+}
 
 /**
  * SQL in one of `@dbml/core`'s dialects: statements the diagram has no place for are skipped (and
  * listed as warnings) before the parser sees the rest.
  */
-export function parseSqlWithDbml(source: string, dialect: Exclude<DbmlFormat, "dbml">): ParsedSchema {
+export async function parseSqlWithDbml(source: string, dialect: Exclude<DbmlFormat, "dbml">): Promise<ParsedSchema> {
   const sorted = sortStatements(source, dialect);
   if (sorted.keptStatements.length === 0) return { tables: [], relationships: [], warnings: sorted.warnings };
+  const Parser = await dbmlParser();
   const text = dialect === "postgres" ? spellTypesShort(sorted.kept) : sorted.kept;
   let database;
   try {
     database = Parser.parse(text, dialect);
   } catch (error) {
-    throw toParseError(error) ?? locateByStatement(sorted.kept, sorted.keptStatements, dialect, error);
+    throw toParseError(error) ?? locateByStatement(Parser, sorted.kept, sorted.keptStatements, dialect, error);
   }
   const schema = fromDbmlDatabase(database, sorted.warnings, true);
   return dialect === "mysql" ? unescapeMysqlStrings(schema) : schema;
@@ -62,7 +70,8 @@ function spellTypesShort(text: string): string {
 }
 
 /** DBML source. */
-export function parseDbmlSource(source: string, warnings: ImportWarning[] = []): ParsedSchema {
+export async function parseDbmlSource(source: string, warnings: ImportWarning[] = []): Promise<ParsedSchema> {
+  const Parser = await dbmlParser();
   try {
     return fromDbmlDatabase(Parser.parse(source, "dbml"), warnings);
   } catch (error) {
@@ -89,7 +98,7 @@ function toParseError(error: unknown): SchemaParseError | undefined {
  * at which the source stops parsing is found by bisecting on prefixes of the kept statements, and
  * its start reported (or the position the parser gives for that prefix).
  */
-function locateByStatement(kept: string, statements: Statement[], dialect: Exclude<DbmlFormat, "dbml">, original: unknown): SchemaParseError {
+function locateByStatement(Parser: Parser, kept: string, statements: Statement[], dialect: Exclude<DbmlFormat, "dbml">, original: unknown): SchemaParseError {
   const failure = (count: number): unknown => {
     const last = statements[count - 1] as Statement;
     try {
