@@ -307,7 +307,9 @@ export class LiveShareClient extends Emitter<ClientEvents> {
     provider.on("unsyncedChanges", ({ number }: { number: number }) => this.update({ unsyncedChanges: number }));
     provider.on("authenticationFailed", ({ reason }: { reason: string }) => this.closed(closedInfo(undefined, reason, this.tokens.refreshable), true));
     provider.on("close", ({ event }: { event: { code?: number; reason?: string } }) => this.closed(closedInfo(event.code, event.reason ?? "", this.tokens.refreshable), false));
-    provider.awareness!.on("change", () => {
+    const ownId = provider.awareness!.clientID;
+    provider.awareness!.on("change", ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) => {
+      if (added.length + removed.length === 0 && updated.every((id) => id === ownId)) return;
       this.emit("presence", this.presence.others());
       this.checkFollowed(false);
     });
@@ -365,7 +367,8 @@ export class LiveShareClient extends Emitter<ClientEvents> {
       if (this.current.readOnly !== (role === "viewer")) return;
       this.update({ role });
     } catch {
-      if (!this.destroyed && this.current.role === undefined) this.update({ role: this.current.readOnly ? "viewer" : "editor" });
+      // No answer (offline again, or a cross-origin page without CORS): the role stays unknown rather
+      // than guessed; `readOnly` still tells what the user may do.
     }
   }
 

@@ -24,6 +24,10 @@
  *   offline store has loaded; `client.table(id)`, `client.name`, `client.doc` (the Y.Doc);
  * - `presence.local` is this client's own state; `Peer.fields` holds the sender's own fields;
  * - options `reconnect: { minDelayMs, maxDelayMs }` and `doc`;
+ * - `status.role`: the Yjs protocol tells only read-only or not, so an owner/editor is told apart by
+ *   `GET /api/liveshare/sessions/:room_id` at join (same origin, or CORS); without an answer the role
+ *   stays undefined while `readOnly` is exact;
+ * - `DiagramChange.origin` is `"remote"` for what IndexedDB restores (it was not made by this session);
  * - `CloseReason` adds to the server's reasons the closes that carry none: `"normal"` (1000),
  *   `"connection-lost"` (1005/1006), `"invalid-payload"` (1007), `"reset-connection"` (4205),
  *   `"connection-timeout"` (4408), `"unknown"`; 1009 is `"message-too-big"`;
