@@ -77,7 +77,7 @@ export function peerOf(clientId: number, state: Record<string, unknown>): Peer |
   const user = state.user as Partial<PresenceUser> | undefined;
   if (typeof user?.id !== "string" || typeof user.name !== "string") return undefined;
   const fields: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(state)) if (!V1_FIELDS.has(key)) fields[key] = value;
+  for (const [key, value] of Object.entries(state)) if (!V1_FIELDS.has(key) && key !== "__proto__") fields[key] = value;
   const status = state.status === "idle" || state.status === "away" ? state.status : "active";
   return {
     clientId,

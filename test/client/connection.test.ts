@@ -87,6 +87,15 @@ describe("LiveShareClient: connection state", () => {
     expect(a.status.closed).toMatchObject({ code: 4410, reason: "session-ended", final: true });
   });
 
+  it("reports a deleted diagram as a final diagram-deleted", async () => {
+    const { server, owner, bob } = await room();
+    const b = clients.join(server.wsUrl, owner.roomId, { token: bob.token });
+    await settled(b);
+    await server.api.request("DELETE", `/api/diagrams/${owner.diagramId}`, { token: owner.token });
+    await waitFor(() => b.status.connection === "error", "the client told");
+    expect(b.status.closed).toMatchObject({ code: 4410, reason: "diagram-deleted", final: true });
+  });
+
   it("reconnects after a server restart and keeps edits made while the server was down", async () => {
     const { db, schema } = await newDatabase();
     let server: TestServer | undefined = await newLiveShare({}, { db });
