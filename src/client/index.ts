@@ -31,8 +31,9 @@
  * - `CloseReason` adds to the server's reasons the closes that carry none: `"normal"` (1000),
  *   `"connection-lost"` (1005/1006), `"invalid-payload"` (1007), `"reset-connection"` (4205),
  *   `"connection-timeout"` (4408), `"unknown"`; 1009 is `"message-too-big"`;
- * - `ActivityTracker` options are `target` (input events), `visibility` (the document), `idleAfterMs`
- *   (match the server's IDLE_AFTER_MS); the server derives idle and away itself, so no `awayAfterMs`.
+ * - `ActivityTracker` options are `target` (input events, default `window`), `visibility` (default
+ *   `document`), `idleAfterMs`/`awayAfterMs` (match the server's IDLE_AFTER_MS/AWAY_AFTER_MS); the server
+ *   derives idle and away from silence itself, and `tracker.status` is the page's own view of it.
  */
 export { LiveShareClient, ReadOnlyError, type ClientEvents, type LiveShareClientOptions, type WebSocketConstructor } from "./client.ts";
 export { ActivityTracker, type ActivityEventTarget, type ActivityTrackerOptions, type PresenceTarget, type VisibilitySource } from "./activity-tracker.ts";

@@ -86,13 +86,17 @@ describe("LiveShareClient: presence", () => {
     const tracker = new ActivityTracker(a, { target: page, visibility: page, idleAfterMs: 400 });
     try {
       const statusOfAda = () => peerOf(b.presence.others(), adaId)?.status;
+      expect(tracker.status).toBe("active");
       page.setHidden(true);
+      expect(tracker.status).toBe("away");
       await waitFor(() => statusOfAda() === "away", "ada away at bob");
       page.setHidden(false);
       await waitFor(() => statusOfAda() === "active", "ada active at bob");
       // Silence: the server makes her idle on its own; typing is activity it cannot see.
       await waitFor(() => statusOfAda() === "idle", "ada idle at bob");
+      await waitFor(() => tracker.status === "idle", "the page's own view idle too");
       page.type();
+      expect(tracker.status).toBe("active");
       await waitFor(() => statusOfAda() === "active", "ada active again after typing");
     } finally {
       tracker.destroy();
