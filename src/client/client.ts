@@ -97,6 +97,8 @@ export class LiveShareClient extends Emitter<ClientEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retries = 0;
   private destroyed = false;
+  /** `settled()` promises still waiting, rejected if the client is destroyed first. */
+  private readonly waiting = new Set<(error: Error) => void>();
 
   constructor(options: LiveShareClientOptions) {
     super();
@@ -260,8 +262,15 @@ export class LiveShareClient extends Emitter<ClientEvents> {
       };
       if (check()) return;
       const off = this.on("status", () => {
-        if (check()) off();
+        if (!check()) return;
+        off();
+        this.waiting.delete(fail);
       });
+      const fail = (error: Error) => {
+        off();
+        reject(error);
+      };
+      this.waiting.add(fail);
     });
   }
 
@@ -270,6 +279,8 @@ export class LiveShareClient extends Emitter<ClientEvents> {
     if (this.destroyed) return;
     this.destroyed = true;
     clearTimeout(this.retryTimer);
+    for (const fail of this.waiting) fail(new Error("the client was destroyed"));
+    this.waiting.clear();
     this.tokens.destroy();
     this.provider.destroy();
     this.socket.destroy();
@@ -355,7 +366,7 @@ export class LiveShareClient extends Emitter<ClientEvents> {
   /** The user's role from the REST API (the Yjs protocol only tells read-only or not). */
   private async fetchRole(): Promise<void> {
     try {
-      const token = await this.tokens.get();
+      const token = await this.tokens.latest();
       const response = await fetch(`${this.endpoint.http}/api/liveshare/sessions/${encodeURIComponent(this.roomId)}`, {
         headers: { authorization: `Bearer ${token}` },
       });

@@ -144,9 +144,12 @@ describe("LiveShareClient: connection state", () => {
       const { ada, roomId, link } = await productionRoom();
 
       let calls = 0;
+      const issued: { at: number; exp: number }[] = [];
       const getToken = async () => {
         calls += 1;
-        return tokens.issue(ada, 2);
+        const token = await tokens.issue(ada, 2);
+        issued.push({ at: Date.now(), exp: JSON.parse(atob(token.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/"))).exp * 1000 });
+        return token;
       };
       const statuses: ClientStatus[] = [];
       const a = clients.join(link.wsUrl, roomId, { getToken });
@@ -154,6 +157,7 @@ describe("LiveShareClient: connection state", () => {
       await settled(a);
       // Refreshed ahead of expiry, without any reconnect.
       await waitFor(() => calls >= 2, "a refresh before the first token expires");
+      expect(issued[1]!.at).toBeLessThan(issued[0]!.exp);
       expect(statuses.some((s) => s.connection === "offline")).toBe(false);
 
       // Every token handed out so far has expired by now; the reconnect asks for a new one.
