@@ -156,7 +156,7 @@ describe("LiveShareClient: connection state", () => {
       a.on("status", (s) => statuses.push(s));
       await settled(a);
       // Refreshed ahead of expiry, without any reconnect.
-      await waitFor(() => calls >= 2, "a refresh before the first token expires");
+      await waitFor(() => issued.length >= 2, "a refresh before the first token expires");
       expect(issued[1]!.at).toBeLessThan(issued[0]!.exp);
       expect(statuses.some((s) => s.connection === "offline")).toBe(false);
 
