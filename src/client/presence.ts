@@ -47,7 +47,10 @@ export class PresenceHandle {
   /** Merges `update` into this client's state and sends it. */
   set(update: PresenceUpdate): void {
     const next: Record<string, unknown> = { ...(this.awareness.getLocalState() ?? {}) };
+    // `user` is the server's (it comes back in a state the server republished): not ours to send.
+    delete next.user;
     for (const [key, value] of Object.entries(update)) {
+      if (key === "user") continue;
       if (key === "__proto__") continue;
       if (value === undefined) delete next[key];
       else next[key] = value;
