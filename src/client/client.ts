@@ -56,6 +56,8 @@ export interface ClientEvents {
   status: ClientStatus;
   /** `canUndo` / `canRedo` may have changed. */
   history: { canUndo: boolean; canRedo: boolean };
+  /** The diagram's name (`meta.name`) changed, e.g. on first sync or a rename. */
+  name: string | undefined;
 }
 
 /** Thrown by `apply`, `undo` and `redo` on a read-only (viewer) client; nothing changes. */
@@ -133,6 +135,9 @@ export class LiveShareClient extends Emitter<ClientEvents> {
     });
     this.presence = new PresenceHandle(this.provider.awareness!);
     this.wireEvents();
+    metaOf(this.doc).observe((event) => {
+      if (event.keysChanged.has("name")) this.emit("name", this.name);
+    });
     // Give the provider a first (empty) state, so the server counts this client as present.
     this.presence.set({});
 
@@ -272,6 +277,16 @@ export class LiveShareClient extends Emitter<ClientEvents> {
       };
       this.waiting.add(fail);
     });
+  }
+
+  /**
+   * Deletes this room's copy in IndexedDB (for instance after leaving a diagram for good, or when
+   * access was revoked): edits the server has not stored yet are then lost when the page goes.
+   */
+  async clearOfflineCopy(): Promise<void> {
+    await this.ready.catch(() => undefined);
+    await this.offlineStore?.clear();
+    this.offlineStore = undefined;
   }
 
   /** Leaves the room: closes the connection and stops everything (the offline store keeps its data). */

@@ -21,7 +21,8 @@
  * - `undo()`/`redo()` return whether there was something to undo/redo; a `history` event carries
  *   `{ canUndo, canRedo }`;
  * - `client.settled()` resolves once the server has stored every local change; `client.ready` once the
- *   offline store has loaded; `client.table(id)`, `client.name`, `client.doc` (the Y.Doc);
+ *   offline store has loaded; `client.clearOfflineCopy()` deletes it; `client.table(id)`, `client.name`
+ *   (with a `name` event), `client.doc` (the Y.Doc);
  * - `presence.local` is this client's own state; `Peer.fields` holds the sender's own fields;
  * - options `reconnect: { minDelayMs, maxDelayMs }` and `doc`;
  * - `status.role`: the Yjs protocol tells only read-only or not, so an owner/editor is told apart by

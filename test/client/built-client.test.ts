@@ -156,6 +156,11 @@ describe.skipIf(!existsSync(CHROMIUM))("the built client in Chromium", () => {
         ["made-offline", 5],
         ["renamed-offline", 300],
       ]);
+
+      // Leaving for good: the copy in IndexedDB goes.
+      await inPage(page, (client) => client.clearOfflineCopy());
+      const databases = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+      expect(databases).not.toContain(`liveshare:${roomId}`);
     } finally {
       await page.close();
       peer.destroy();
