@@ -99,6 +99,11 @@ describe("LiveShareClient: joining and editing", () => {
     expect(ada.diagram()).toBe(before);
     expect(changes).toHaveLength(1);
     expect(() => ada.apply({ type: "RenameTable", table_id: tableId, name: "" })).toThrow(OperationError);
+
+    // The batch is one undo step: the table and its column go together.
+    expect(ada.undo()).toBe(true);
+    expect(ada.diagram().tables).toEqual([]);
+    expect(ada.canUndo).toBe(false);
   });
 
   it("a viewer is read-only: apply refuses with ReadOnlyError and nothing is sent", async () => {
