@@ -40,7 +40,7 @@ describe("the built client on Node 20: the README's example", () => {
     const { token } = await server.api.login("node-example");
     const stored = await server.api.request("GET", `/api/diagrams/${printed.diagram_id}/schema`, { token });
     expect(stored.body.tables.map((t: { name: string }) => t.name)).toEqual(["customers"]);
-  });
+  }, 60_000);
 });
 
 describe.skipIf(!existsSync(CHROMIUM))("the built client in Chromium", () => {
@@ -166,5 +166,5 @@ describe.skipIf(!existsSync(CHROMIUM))("the built client in Chromium", () => {
       peer.destroy();
       await link.close();
     }
-  });
+  }, 90_000);
 });
