@@ -47,7 +47,7 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Message priorities of the original design: one definition for presence, metrics and this protocol. */
+/** Message priorities (docs/SPEC.md LIM-1): one definition for presence, metrics and this protocol. */
 export { Priority };
 
 const coordinate = z.number().min(-1e9).max(1e9);
@@ -74,7 +74,7 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
    * `user` is always the token's identity, so a claimed one is ignored.
    */
   z.strictObject({ type: z.literal("Awareness"), state: z.record(z.string(), z.unknown()) }),
-  /** Asks for a full `GraphState` now (not in the original design; for a client that lost track). */
+  /** Asks for a full `GraphState` now (docs/SPEC.md JSON-17; for a client that lost track). */
   z.strictObject({ type: z.literal("RequestFullSync") }),
 ]);
 export type ClientMessage = z.output<typeof clientMessageSchema>;
