@@ -43,7 +43,7 @@ describe("REST input", () => {
     { name: "a session for a diagram id that is not a UUID", method: "POST", path: () => "/api/liveshare/sessions", body: () => '{"diagram_id":"abc"}', status: 400, code: "validation_failed" },
     { name: "an unknown diagram", method: "GET", path: () => `/api/diagrams/${crypto.randomUUID()}`, status: 404, code: "not_found" },
     { name: "an unknown session", method: "DELETE", path: () => `/api/liveshare/sessions/${crypto.randomUUID()}`, status: 404, code: "not_found" },
-    { name: "an unknown route", method: "PATCH", path: () => `/api/diagrams/${diagramId}`, status: 404, code: "not_found" },
+    { name: "an unknown route", method: "POST", path: () => `/api/diagrams/${diagramId}`, status: 404, code: "not_found" },
     { name: "a path outside the API", method: "GET", path: () => "/../../etc/passwd", status: 404, code: "not_found" },
   ];
 
@@ -62,6 +62,17 @@ describe("REST input", () => {
       expect(typeof response.body.error.message).toBe("string");
     });
   }
+
+  it("answers a body sent as a form (curl -d without a content type) with 415 unsupported_media_type", async () => {
+    const response = await send(server, {
+      method: "POST",
+      path: "/api/diagrams",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Bearer ${who.owner.token}` },
+      chunks: ['{"name":"x"}'],
+    });
+    expect(response.status).toBe(415);
+    expect(response.body.error.code).toBe("unsupported_media_type");
+  });
 
   // SPEC: LIM-7
   it("refuses a declared body over 1 MiB with 413 before reading it", async () => {
