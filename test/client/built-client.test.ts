@@ -109,6 +109,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the built client in Chromium", () => {
       `liveshare:${roomId}`,
     );
 
+  // SPEC: CLIENT-6
   it("keeps edits made offline in IndexedDB across a reload, then merges them with a collaborator's", async () => {
     const server = await live.start();
     const { token, roomId, diagramId } = await server.api.room("ada");

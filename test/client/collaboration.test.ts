@@ -9,6 +9,7 @@ describe("LiveShareClient: joining and editing", () => {
   const live = liveShareFixture();
   const clients = clientsAfterEach();
 
+  // SPEC: CLIENT-1, CLIENT-4
   it("joins a room, reaches synced with its role, and reads the diagram the server stores", async () => {
     const server = await live.start();
     const { token, roomId, diagramId } = await server.api.room("ada");
@@ -24,6 +25,7 @@ describe("LiveShareClient: joining and editing", () => {
     expect(ada.diagram().tables[0]).toMatchObject({ name: "users", x: 10, y: 20, columns: [{ name: "id", type: "uuid", primary_key: true, nullable: true }] });
   });
 
+  // SPEC: CLIENT-1
   it("two clients converge, and each change says what changed and whether it was local", async () => {
     const server = await live.start();
     const { token, roomId } = await server.api.room("ada");
@@ -68,6 +70,7 @@ describe("LiveShareClient: joining and editing", () => {
     expect(remote.flatMap((c) => [...c.tables.added, ...c.tables.removed, ...c.columns.removed, ...c.columns.updated])).toEqual([]);
   });
 
+  // SPEC: CLIENT-2, CLIENT-3
   it("applies a batch as one change, and a batch with an invalid operation changes nothing", async () => {
     const server = await live.start();
     const { token, roomId } = await server.api.room("ada");
@@ -106,6 +109,7 @@ describe("LiveShareClient: joining and editing", () => {
     expect(ada.canUndo).toBe(false);
   });
 
+  // SPEC: CLIENT-2, CLIENT-4
   it("a viewer is read-only: apply refuses with ReadOnlyError and nothing is sent", async () => {
     const server = await live.start();
     const { token, roomId, diagramId } = await server.api.room("ada");

@@ -26,6 +26,7 @@ describe("LiveShareClient: connection state", () => {
     return { server, owner, bob, link };
   };
 
+  // SPEC: CLIENT-6
   it("merges edits made while offline on both sides when the connection returns", async () => {
     const { server, owner, bob, link } = await room();
     const a = clients.join(server.wsUrl, owner.roomId, { token: owner.token });
@@ -51,6 +52,7 @@ describe("LiveShareClient: connection state", () => {
     expect(stored.body.tables.map((t: { name: string }) => t.name).sort()).toEqual(["accounts", "offline-table"]);
   });
 
+  // SPEC: CLIENT-4
   it("sees a share change as a live role and read-only change, and revocation as a final access-revoked", async () => {
     const { server, owner, bob } = await room();
     const b = clients.join(server.wsUrl, owner.roomId, { token: bob.token });
@@ -78,6 +80,7 @@ describe("LiveShareClient: connection state", () => {
     expect(statuses.slice(refusedAt).map((s) => s.connection)).toEqual(statuses.slice(refusedAt).map(() => "error"));
   });
 
+  // SPEC: CLIENT-4
   it("reports an ended session as a final session-ended", async () => {
     const { server, owner } = await room();
     const a = clients.join(server.wsUrl, owner.roomId, { token: owner.token });
@@ -87,6 +90,7 @@ describe("LiveShareClient: connection state", () => {
     expect(a.status.closed).toMatchObject({ code: 4410, reason: "session-ended", final: true });
   });
 
+  // SPEC: CLIENT-4
   it("reports a deleted diagram as a final diagram-deleted", async () => {
     const { server, owner, bob } = await room();
     const b = clients.join(server.wsUrl, owner.roomId, { token: bob.token });
@@ -96,6 +100,7 @@ describe("LiveShareClient: connection state", () => {
     expect(b.status.closed).toMatchObject({ code: 4410, reason: "diagram-deleted", final: true });
   });
 
+  // SPEC: CLIENT-6
   it("reconnects after a server restart and keeps edits made while the server was down", async () => {
     const { db, schema } = await newDatabase();
     let server: TestServer | undefined = await newLiveShare({}, { db });
@@ -140,6 +145,7 @@ describe("LiveShareClient: connection state", () => {
       return { ada, roomId, link };
     };
 
+    // SPEC: CLIENT-5
     it("asks getToken again before the token expires and on reconnect, and keeps working across expiry", async () => {
       const { ada, roomId, link } = await productionRoom();
 
@@ -173,6 +179,7 @@ describe("LiveShareClient: connection state", () => {
       expect(statuses.some((s) => s.closed?.reason === "token-expired")).toBe(false);
     });
 
+    // SPEC: CLIENT-5
     it("with a fixed token that has expired, a reconnect ends in a final token-expired", async () => {
       const { ada, roomId, link } = await productionRoom();
       const a = clients.join(link.wsUrl, roomId, { token: await tokens.issue(ada, 1) });

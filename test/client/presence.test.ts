@@ -35,6 +35,7 @@ describe("LiveShareClient: presence", () => {
 
   const peerOf = (others: Peer[], userId: string) => others.find((p) => p.user.id === userId);
 
+  // SPEC: CLIENT-7, PRES-14
   it("shows each user's cursor, viewport, selection and own fields to the others, with the server's name and colour", async () => {
     const { a, b, adaId } = await twoUsers();
     const seen: Peer[][] = [];
@@ -59,6 +60,7 @@ describe("LiveShareClient: presence", () => {
     expect(peerOf(b.presence.others(), adaId)).toMatchObject({ cursor: { x: 10, y: 20 }, fields: { tool: "pen" } });
   });
 
+  // SPEC: CLIENT-7
   it("follows a user's viewport: the current one at once, then each change", async () => {
     const { a, b, adaId } = await twoUsers();
     a.presence.set({ viewport: { center: { x: 0, y: 0 }, zoom: 1 } });
@@ -80,6 +82,7 @@ describe("LiveShareClient: presence", () => {
     expect(followed).toHaveLength(2);
   });
 
+  // SPEC: CLIENT-7
   it("reports a hidden page as away and a visible one as active, and typing brings an idle user back", async () => {
     const { a, b, adaId } = await twoUsers({ IDLE_AFTER_MS: "400", AWAY_AFTER_MS: "600000" });
     const page = new Page();

@@ -23,6 +23,7 @@ describe("LiveShareClient: undo and redo of one's own changes", () => {
     return { a, b, tableId };
   };
 
+  // SPEC: CLIENT-3
   it("undoes only the user's own edit when two users edit the same table, and redoes it", async () => {
     const { a, b, tableId } = await twoEditors();
     a.apply({ type: "RenameTable", table_id: tableId, name: "accounts" });
@@ -41,6 +42,7 @@ describe("LiveShareClient: undo and redo of one's own changes", () => {
     await Promise.all([settled(a), settled(b)]);
   });
 
+  // SPEC: CLIENT-3
   it("never undoes a collaborator's edit: a user with nothing of their own to undo undoes nothing", async () => {
     const { a, b, tableId } = await twoEditors();
     expect(b.canUndo).toBe(false);
@@ -52,6 +54,7 @@ describe("LiveShareClient: undo and redo of one's own changes", () => {
     expect(b.canUndo).toBe(false);
   });
 
+  // SPEC: CLIENT-3
   it("undoes a move dragged over 200 frames as one step", async () => {
     const { a, b, tableId } = await twoEditors();
     for (let frame = 1; frame <= 200; frame++) a.apply({ type: "MoveTable", table_id: tableId, x: frame * 2, y: frame });

@@ -13,6 +13,7 @@ describe("client units", () => {
     expect(() => endpointOf("ftp://example.com")).toThrow(TypeError);
   });
 
+  // SPEC: CLIENT-4
   it("types every reason of src/close-codes.ts with the code docs/close-codes.md files it under", () => {
     const expected: Record<string, number> = {
       "missing-token": 4401, "malformed-token": 4401, "invalid-signature": 4401, "token-expired": 4401, "invalid-claims": 4401,
@@ -38,6 +39,7 @@ describe("client units", () => {
     expect(closedInfo(4999, "something new", false).reason).toBe("unknown");
   });
 
+  // SPEC: CLIENT-4
   it("calls a close final only when reconnecting cannot help", () => {
     const final = (reason: string, refreshable = false) => closedInfo(undefined, reason, refreshable).final;
     for (const reason of ["access-revoked", "session-ended", "diagram-deleted", "permission-denied", "unknown-room", "invalid-signature"]) expect(final(reason), reason).toBe(true);

@@ -12,6 +12,7 @@ describe("presence state", () => {
     await server?.close();
   });
 
+  // SPEC: PRES-1, PRES-2
   it("relays a client's cursor, viewport and selection with the user and colour the server assigns", async () => {
     server = await newLiveShare();
     const owner = await server.api.room("alice");
@@ -36,6 +37,7 @@ describe("presence state", () => {
     expect(colorFor(owner.userId)).toBe(colorFor(owner.userId));
   });
 
+  // SPEC: PRES-2, PRES-14
   it("overwrites a spoofed user with the token's identity and relays the client's own fields as they are", async () => {
     server = await newLiveShare();
     const owner = await server.api.room("alice");
@@ -53,6 +55,7 @@ describe("presence state", () => {
     expect(state).toMatchObject({ name: "Ada's laptop", tool: { kind: "pen", size: 2 } });
   });
 
+  // SPEC: PRES-14
   it("drops an own field that would take a state's own fields over 2 KiB, and keeps the rest", async () => {
     server = await newLiveShare();
     const owner = await server.api.room("alice");
@@ -68,6 +71,7 @@ describe("presence state", () => {
     expect(state).not.toHaveProperty("notes");
   });
 
+  // SPEC: PRES-10
   it("relays presence handed in for a JSON client to Yjs clients, and removes it when the client leaves", async () => {
     server = await newLiveShare();
     const owner = await server.api.room("alice");
@@ -93,6 +97,7 @@ describe("presence state", () => {
     await waitFor(() => !states().has(clientId), "the JSON client's state removed");
   });
 
+  // SPEC: PRES-4
   it("drops an invalid state and keeps showing the last valid one", async () => {
     server = await newLiveShare();
     const owner = await server.api.room();
