@@ -400,7 +400,8 @@ export class LiveShareClient extends Emitter<ClientEvents> {
 
   private checkFollowed(always: boolean): void {
     if (this.following === null) return;
-    const peer = this.presence.others().find((p) => p.user.id === this.following && p.viewport !== null) ?? this.presence.others().find((p) => p.user.id === this.following);
+    // The first of the user's clients that shows a viewport (a user may have several tabs).
+    const peer = this.presence.others().find((p) => p.user.id === this.following && p.viewport !== null);
     const viewport = peer?.viewport ?? null;
     const text = JSON.stringify(viewport);
     if (!always && text === this.followedViewport) return;
