@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { getRequestListener } from "@hono/node-server";
 import { Server } from "@hocuspocus/server";
 import type { Config } from "./config.ts";
+import { CloseReason } from "./close-codes.ts";
 import type { ConnectionContext } from "./context.ts";
 import type { Core } from "./core.ts";
 import { Tokens } from "./auth/tokens.ts";
@@ -73,6 +74,11 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   const rooms = new LiveRooms();
   const control = new RoomControl(rooms);
   const documents = new DocumentStore(db);
+  const storageLog = logging.child("persistence");
+  documents.onSkipped = (diagramId, rows) => {
+    metrics.updateLogRowsSkipped.inc(rows);
+    storageLog.error({ diagramId, skipped: rows }, "skipped stored updates that do not decode or would not apply");
+  };
   const updateLog = new UpdateLog(db);
   updateLog.onBatch = (entries, seconds, error) => {
     metrics.appendSeconds.observe(seconds);
@@ -81,7 +87,14 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   };
 
   const schemaGuard = new SchemaGuard({ rooms, logger: logging.child("schema"), onRepair: (n) => metrics.invariantRepairs.inc(n), onUnload: (roomId) => access.forget(roomId) });
-  const durableLog = new DurableLog({ log: updateLog, logger: logging.child("durability"), diagramOf: (roomId) => access.diagramOf(roomId) });
+  const frameGuard = new FrameGuard(logging.child("frames"), (reason) => metrics.updatesRefused.inc({ reason }));
+  const durableLog = new DurableLog({
+    log: updateLog,
+    logger: logging.child("durability"),
+    diagramOf: (roomId) => access.diagramOf(roomId),
+    checked: (frame) => frameGuard.checked(frame),
+    onRefused: (problem) => metrics.updatesRefused.inc({ reason: problem === "undecodable" ? CloseReason.MalformedUpdate : CloseReason.UnapplicableUpdate }),
+  });
 
   // Several instances: Hocuspocus's Redis extension syncs documents and awareness; the bus carries
   // LiveShare's own control events and once-per-room locks.
@@ -152,7 +165,6 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     },
   };
 
-  const frameGuard = new FrameGuard(logging.child("frames"));
   const app = createApp(core, control);
   const handleHttp = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   let jsonProtocol: JsonProtocolEndpoint | undefined;

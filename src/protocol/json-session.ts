@@ -59,7 +59,7 @@ export interface SessionServices {
 
 /** Close reasons of this endpoint beyond the shared ones in `close-codes.ts`. */
 export const JsonCloseReason = {
-  AuthTimeout: "auth-timeout",
+  AuthTimeout: CloseReason.AuthTimeout,
   TooManyInvalidMessages: "too-many-invalid-messages",
 } as const;
 
