@@ -184,7 +184,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
       routing({ http: handleHttp, collab: () => collab, jsonProtocol: () => jsonProtocol }),
       ...(redis ? [redis] : []),
       metricsExtension({ metrics, rooms, logger: logging.child("connections") }),
-      authentication({ tokens: () => tokens, access, users: core.users, logger: logging.child("auth") }),
+      authentication({ tokens: () => tokens, access, users: core.users, rooms, logger: logging.child("auth") }),
       new RoomLimit({ maxUsers: config.maxUsersPerRoom, rooms, tokens: () => tokens, logger: logging.child("auth") }),
       frameGuard,
       presenceExtension,
