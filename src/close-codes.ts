@@ -58,6 +58,8 @@ export const CloseReason = {
   AuthTimeout: "auth-timeout",
   /** Too many unauthenticated sockets from the client's address, or in all. */
   TooManyConnections: "too-many-connections",
+  /** More sent before authenticating than the server holds for one socket, or for all of them. */
+  UnauthenticatedBufferFull: "unauthenticated-buffer-full",
   /** An awareness update that does not decode, or whose states are not JSON objects. */
   MalformedAwareness: "malformed-awareness",
   InternalError: "internal-error",

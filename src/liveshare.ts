@@ -22,6 +22,7 @@ import { RateLimitStore } from "./storage/rate-limits.ts";
 import { JsonProtocolEndpoint } from "./protocol/endpoint.ts";
 import { RoomLimit } from "./extensions/room-limit.ts";
 import { SchemaGuard } from "./extensions/schema-guard.ts";
+import { UnauthenticatedSockets } from "./extensions/unauthenticated.ts";
 import { createApp } from "./http/app.ts";
 import { startMetricsServer, type MetricsServer } from "./http/metrics-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -165,6 +166,16 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     },
   };
 
+  const unauthenticated = new UnauthenticatedSockets(
+    {
+      perAddress: config.maxUnauthenticatedPerAddress,
+      total: config.maxUnauthenticated,
+      bytesPerSocket: config.unauthenticatedBytesPerSocket,
+      bytesTotal: config.unauthenticatedBytesTotal,
+      timeoutMs: config.authTimeoutMs,
+    },
+    logging.child("connections"),
+  );
   const app = createApp(core, control);
   const handleHttp = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   let jsonProtocol: JsonProtocolEndpoint | undefined;
@@ -180,12 +191,15 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     debounce: 5_000,
     maxDebounce: 30_000,
     flushDelay: config.flushDelayMs,
+    // The same per-socket bound as frames held by LiveShare before authentication.
+    maxUnauthenticatedQueueSize: config.unauthenticatedBytesPerSocket,
     extensions: [
       routing({ http: handleHttp, collab: () => collab, jsonProtocol: () => jsonProtocol }),
       ...(redis ? [redis] : []),
       metricsExtension({ metrics, rooms, logger: logging.child("connections") }),
       authentication({ tokens: () => tokens, access, users: core.users, rooms, logger: logging.child("auth") }),
       new RoomLimit({ maxUsers: config.maxUsersPerRoom, rooms, tokens: () => tokens, logger: logging.child("auth") }),
+      unauthenticated,
       frameGuard,
       presenceExtension,
       schemaGuard,
@@ -209,10 +223,12 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   collab = new CollabEndpoint(server.hocuspocus, {
     maxPayload: config.maxMessageBytes,
     logger: logging.child("connections"),
-    stages: [frameGuard, presenceExtension],
+    stages: [frameGuard, unauthenticated, presenceExtension],
+    unauthenticated,
   });
   jsonProtocol = new JsonProtocolEndpoint(core, {
     admission: server.hocuspocus.configuration.extensions.find((e): e is RoomLimit => e instanceof RoomLimit),
+    unauthenticated,
     limiter: new CriticalLimiter({ burst: config.criticalBurst, perSecond: config.criticalPerSecond, metrics, logger: logging.child("rate-limit"), violations }),
   });
 

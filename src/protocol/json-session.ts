@@ -36,6 +36,8 @@ export interface ClientSocket {
   close(code: number, reason: string): void;
   /** True while the client is not keeping up (its unsent bytes are over a bound). */
   congested?(): boolean;
+  /** The client has authenticated and joined (`AuthSuccess` is on its way). */
+  authenticated?(): void;
 }
 
 /** Holds a place in a full room while a user joins (`RoomLimit`). */
@@ -285,6 +287,7 @@ export class JsonSession implements RoomClient {
     this.context = context;
     this.readOnlyFlag = context.role === "viewer";
     this.phase = "joined";
+    this.socket.authenticated?.();
     this.unregister = core.rooms.addMember(roomId, this.member());
     const room = this.services.rooms.join(roomId, document, this);
     this.room = room;
