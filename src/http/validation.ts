@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { isUuid } from "../rooms/access.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
+import { parseWellFormedJson } from "../protocol/well-formed-json.ts";
 
 /** The largest request body accepted (413 beyond). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -18,7 +19,8 @@ export async function body<S extends z.ZodType>(c: Context, schema: S): Promise<
   const text = await readText(c);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Lone UTF-16 surrogates become U+FFFD, as the database and every Yjs copy would hold them.
+    raw = parseWellFormedJson(text);
   } catch {
     throw new HttpError(400, ErrorCode.InvalidJson, "the request body is not valid JSON");
   }
