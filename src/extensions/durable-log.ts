@@ -29,11 +29,13 @@ export interface DurableLogOptions {
 const SYNC_STATUS = 8;
 
 /**
- * Acknowledged means durable; applied does not wait for it. A client's document update is handed
- * to the update log (group commit) in `beforeHandleMessage` and Hocuspocus applies and broadcasts it
- * at once — peers never wait for the disk — but every SyncStatus (the acknowledgement that brings the
- * provider's `unsyncedChanges` to 0) is held until every update the room applied before it — a
- * client's or the server's — is in the log. Waiting for the room's updates, not only the sender's
+ * Acknowledged means durable; applied does not wait for it. A client's document update is checked
+ * (`updateProblem`: one that would not apply is refused, and nothing of it is applied, relayed or
+ * stored), applied and broadcast, then handed to the update log (group commit), all in
+ * `beforeHandleMessage` — peers never wait for the disk, and the log only ever holds updates that
+ * applied (Hocuspocus's own application that follows is a no-op) — but every SyncStatus (the
+ * acknowledgement that brings the provider's `unsyncedChanges` to 0) is held until every update the
+ * room applied before it — a client's or the server's — is in the log. Waiting for the room's updates, not only the sender's
  * own, matters twice: an edit may build on another that is not stored yet, and a provider that
  * reconnects after a failure finds its edit already in the room and sends nothing new, so its
  * acknowledgement must still wait until that edit is stored.
@@ -44,7 +46,7 @@ const SYNC_STATUS = 8;
  *
  * Server-side edits (JSON protocol, restores, invariant repairs: origin `local`) are appended from the
  * document's `update` event; `settled(origin)` resolves once such an edit, and every update applied
- * before it, is stored.
+ * before it, is stored (false if its diagram is gone and it never will be).
  */
 export class DurableLog implements Extension {
   extensionName = "durable-log";
