@@ -39,6 +39,14 @@ export interface Config {
   presenceSendBufferBytes: number;
   /** How often rate-limit violations are written to liveshare_rate_limits. */
   rateLimitFlushMs: number;
+  /** A socket (either endpoint) that has not authenticated by then is closed with `auth-timeout`. */
+  authTimeoutMs: number;
+  /** Sockets not authenticated yet: per remote address and in all. */
+  maxUnauthenticatedPerAddress: number;
+  maxUnauthenticated: number;
+  /** Bytes held for sockets not authenticated yet: per socket and in all. */
+  unauthenticatedBytesPerSocket: number;
+  unauthenticatedBytesTotal: number;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -80,6 +88,11 @@ const envSchema = z.object({
   PRESENCE_BATCH_MS: integer(0, 1000).default(100),
   PRESENCE_SEND_BUFFER_BYTES: integer(1024, 64 * 1024 * 1024).default(256 * 1024),
   RATE_LIMIT_FLUSH_MS: integer(10, 3600 * 1000).default(5000),
+  AUTH_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  MAX_UNAUTHENTICATED_PER_ADDRESS: integer(1, 1_000_000).default(50),
+  MAX_UNAUTHENTICATED: integer(1, 10_000_000).default(1000),
+  UNAUTHENTICATED_BYTES_PER_SOCKET: integer(1024, 1024 * 1024 * 1024).default(2 * 1024 * 1024),
+  UNAUTHENTICATED_BYTES_TOTAL: integer(1024, 64 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
 });
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -136,5 +149,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     presenceBatchMs: e.PRESENCE_BATCH_MS,
     presenceSendBufferBytes: e.PRESENCE_SEND_BUFFER_BYTES,
     rateLimitFlushMs: e.RATE_LIMIT_FLUSH_MS,
+    authTimeoutMs: e.AUTH_TIMEOUT_MS,
+    maxUnauthenticatedPerAddress: e.MAX_UNAUTHENTICATED_PER_ADDRESS,
+    maxUnauthenticated: e.MAX_UNAUTHENTICATED,
+    unauthenticatedBytesPerSocket: e.UNAUTHENTICATED_BYTES_PER_SOCKET,
+    unauthenticatedBytesTotal: e.UNAUTHENTICATED_BYTES_TOTAL,
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { getRequestListener } from "@hono/node-server";
 import { Server } from "@hocuspocus/server";
 import type { Config } from "./config.ts";
+import { CloseReason } from "./close-codes.ts";
 import type { ConnectionContext } from "./context.ts";
 import type { Core } from "./core.ts";
 import { Tokens } from "./auth/tokens.ts";
@@ -21,6 +22,7 @@ import { RateLimitStore } from "./storage/rate-limits.ts";
 import { JsonProtocolEndpoint } from "./protocol/endpoint.ts";
 import { RoomLimit } from "./extensions/room-limit.ts";
 import { SchemaGuard } from "./extensions/schema-guard.ts";
+import { UnauthenticatedSockets } from "./extensions/unauthenticated.ts";
 import { createApp } from "./http/app.ts";
 import { startMetricsServer, type MetricsServer } from "./http/metrics-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -73,6 +75,11 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   const rooms = new LiveRooms();
   const control = new RoomControl(rooms);
   const documents = new DocumentStore(db);
+  const storageLog = logging.child("persistence");
+  documents.onSkipped = (diagramId, rows) => {
+    metrics.updateLogRowsSkipped.inc(rows);
+    storageLog.error({ diagramId, skipped: rows }, "skipped stored updates that do not decode or would not apply");
+  };
   const updateLog = new UpdateLog(db);
   updateLog.onBatch = (entries, seconds, error) => {
     metrics.appendSeconds.observe(seconds);
@@ -81,7 +88,14 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   };
 
   const schemaGuard = new SchemaGuard({ rooms, logger: logging.child("schema"), onRepair: (n) => metrics.invariantRepairs.inc(n), onUnload: (roomId) => access.forget(roomId) });
-  const durableLog = new DurableLog({ log: updateLog, logger: logging.child("durability"), diagramOf: (roomId) => access.diagramOf(roomId) });
+  const frameGuard = new FrameGuard(logging.child("frames"), (reason) => metrics.updatesRefused.inc({ reason }));
+  const durableLog = new DurableLog({
+    log: updateLog,
+    logger: logging.child("durability"),
+    diagramOf: (roomId) => access.diagramOf(roomId),
+    checked: (frame) => frameGuard.checked(frame),
+    onRefused: (problem) => metrics.updatesRefused.inc({ reason: problem === "undecodable" ? CloseReason.MalformedUpdate : CloseReason.UnapplicableUpdate }),
+  });
 
   // Several instances: Hocuspocus's Redis extension syncs documents and awareness; the bus carries
   // LiveShare's own control events and once-per-room locks.
@@ -152,7 +166,16 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     },
   };
 
-  const frameGuard = new FrameGuard(logging.child("frames"));
+  const unauthenticated = new UnauthenticatedSockets(
+    {
+      perAddress: config.maxUnauthenticatedPerAddress,
+      total: config.maxUnauthenticated,
+      bytesPerSocket: config.unauthenticatedBytesPerSocket,
+      bytesTotal: config.unauthenticatedBytesTotal,
+      timeoutMs: config.authTimeoutMs,
+    },
+    logging.child("connections"),
+  );
   const app = createApp(core, control);
   const handleHttp = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   let jsonProtocol: JsonProtocolEndpoint | undefined;
@@ -168,12 +191,15 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     debounce: 5_000,
     maxDebounce: 30_000,
     flushDelay: config.flushDelayMs,
+    // The same per-socket bound as frames held by LiveShare before authentication.
+    maxUnauthenticatedQueueSize: config.unauthenticatedBytesPerSocket,
     extensions: [
       routing({ http: handleHttp, collab: () => collab, jsonProtocol: () => jsonProtocol }),
       ...(redis ? [redis] : []),
       metricsExtension({ metrics, rooms, logger: logging.child("connections") }),
-      authentication({ tokens: () => tokens, access, users: core.users, logger: logging.child("auth") }),
+      authentication({ tokens: () => tokens, access, users: core.users, rooms, logger: logging.child("auth") }),
       new RoomLimit({ maxUsers: config.maxUsersPerRoom, rooms, tokens: () => tokens, logger: logging.child("auth") }),
+      unauthenticated,
       frameGuard,
       presenceExtension,
       schemaGuard,
@@ -197,10 +223,12 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   collab = new CollabEndpoint(server.hocuspocus, {
     maxPayload: config.maxMessageBytes,
     logger: logging.child("connections"),
-    stages: [frameGuard, presenceExtension],
+    stages: [frameGuard, unauthenticated, presenceExtension],
+    unauthenticated,
   });
   jsonProtocol = new JsonProtocolEndpoint(core, {
     admission: server.hocuspocus.configuration.extensions.find((e): e is RoomLimit => e instanceof RoomLimit),
+    unauthenticated,
     limiter: new CriticalLimiter({ burst: config.criticalBurst, perSecond: config.criticalPerSecond, metrics, logger: logging.child("rate-limit"), violations }),
   });
 

@@ -86,6 +86,11 @@ const CODE_OF_REASON: Readonly<Record<ServerCloseReason, number>> = {
   "malformed-awareness": CloseCode.BadRequest,
   "internal-error": CloseCode.InternalError,
   "server-shutdown": CloseCode.ServerShutdown,
+  "unapplicable-update": CloseCode.BadRequest,
+  "room-unavailable": CloseCode.StorageUnavailable,
+  "auth-timeout": CloseCode.Timeout,
+  "too-many-connections": CloseCode.TryAgainLater,
+  "unauthenticated-buffer-full": CloseCode.TryAgainLater,
 };
 
 /**
@@ -109,6 +114,7 @@ const FINAL_REASONS = new Set<CloseReason>([
   "unknown-message-type",
   "malformed-update",
   "malformed-awareness",
+  "unapplicable-update",
   "message-too-big",
   "invalid-payload",
 ]);

@@ -48,9 +48,11 @@ export function createApp(core: Core, control: RoomControl): OpenAPIHono<AppEnv>
   app.notFound((c) => c.json({ error: { code: ErrorCode.NotFound, message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 
   // Bodies are size-checked here when declared, and while streaming when read (see `bufferBody`).
+  // A change of access is answered once every instance has applied it (`RoomControl.delivered`).
   app.use("/api/*", async (c, next) => {
     checkDeclaredLength(c);
     await next();
+    await control.delivered();
   });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

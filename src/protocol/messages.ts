@@ -19,6 +19,7 @@
 import { z } from "zod";
 import { Priority } from "../awareness/priorities.ts";
 import { graphOperationSchema, type GraphOperation, type RelationshipJson, type SchemaJson, type TableJson } from "../schema-doc/index.ts";
+import { parseWellFormedJson } from "./well-formed-json.ts";
 
 /** Bumped on any incompatible change to the messages below; sent in `AuthSuccess`. */
 export const PROTOCOL_VERSION = 1;
@@ -206,7 +207,7 @@ export interface DecodeFailure {
 export function decodeClientMessage(text: string): { ok: true; message: ClientMessage } | ({ ok: false } & DecodeFailure) {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseWellFormedJson(text);
   } catch {
     return { ok: false, code: ErrorCode.InvalidMessage, message: "the message is not valid JSON", type: undefined };
   }

@@ -92,13 +92,13 @@ const cases: Case[] = [
   },
   {
     // Not decoded on arrival (that would let anyone without a token spend CPU): the durable log
-    // refuses it once the connection exists, closing the room's connection rather than the socket.
+    // refuses it once the connection exists, before anything of it is applied.
     name: "a document update that is not a Yjs update, sent before the authentication answer",
     send: (c, room, tokens) => {
       c.send(frames.auth(room, tokens.editor));
       c.send(frames.update(room, raw(1, 2, 3, 4, 5, 6, 7, 8)));
     },
-    answer: { documentClosed: CloseReason.MalformedUpdate },
+    answer: badRequest(CloseReason.MalformedUpdate),
     printsToStderr: true,
   },
   { name: "awareness that is not JSON", authenticated: true, send: (c, room) => c.send(frames.awareness(room, awarenessOf("{nope"))), answer: badRequest(CloseReason.MalformedAwareness) },

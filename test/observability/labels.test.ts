@@ -16,7 +16,7 @@ const VOCABULARY: Record<string, readonly string[] | null> = {
   priority: ["critical", "normal", "low", "volatile"],
   outcome: ["normal", "timeout", "error"],
   status: ["active", "idle", "away"],
-  reason: ["invalid", "foreign", "stale", "rate_limited", "congested"],
+  reason: ["invalid", "foreign", "stale", "rate_limited", "congested", "malformed-update", "unapplicable-update"],
   message_type: null,
   le: null,
 };
