@@ -20,6 +20,7 @@ describe("client units", () => {
       "invalid-room-id": 4400, "malformed-frame": 4400, "unknown-message-type": 4400, "malformed-update": 4400, "malformed-awareness": 4400,
       "unknown-room": 4404, "session-ended": 4410, "diagram-deleted": 4410, "access-revoked": 4403, "permission-denied": 4403,
       "room-full": 4409, "rate-limited": 4429, "storage-unavailable": 4503, "message-too-big": 1009, "internal-error": 1011, "server-shutdown": 4001,
+      "unapplicable-update": 4400, "room-unavailable": 4503, "auth-timeout": 4408, "too-many-connections": 1013, "unauthenticated-buffer-full": 1013,
     };
     expect(Object.keys(expected).sort()).toEqual(Object.values(CloseReason).sort());
     // A refused join carries only the reason; a room's close message carries it with code 1000.

@@ -150,7 +150,11 @@ describe("updates that decode but do not apply", () => {
     const who = await actors(s, "unloadable");
     const { diagramId, roomId } = await sharedDiagram(s, who);
     // A stored state that is not a Yjs update in the encoding it claims: the room cannot be read.
-    await s.db.query("INSERT INTO diagram_documents (diagram_id, state, state_encoding) VALUES ($1, $2, 'v2')", [diagramId, Uint8Array.from([7, 7, 7, 7])]);
+    await s.db.query(
+      `INSERT INTO diagram_documents (diagram_id, state, state_encoding) VALUES ($1, $2, 'v2')
+       ON CONFLICT (diagram_id) DO UPDATE SET state = excluded.state, state_encoding = excluded.state_encoding`,
+      [diagramId, Uint8Array.from([7, 7, 7, 7])],
+    );
 
     const provider = connect(s, roomId, who.owner.token);
     await waitFor(() => provider.authFailure !== undefined, "the provider to be refused");

@@ -1,7 +1,7 @@
 /**
  * Regression tests for issue #14, defects 2 and 3: a change of access racing a client's
  * authentication wins. The room's load is held up for real (a second PostgreSQL session locks the
- * update log, which every load reads), so the change lands exactly between the client's role
+ * stored documents, which every load reads), so the change lands exactly between the client's role
  * look-up and its joining the room; the client has already sent an edit, which Hocuspocus (Yjs) or
  * the session (JSON) queues until then. Once the REST call that changes access has returned, that
  * edit must never be applied or stored with the old role.
@@ -18,15 +18,18 @@ import { RawClient, frames, isSyncStatus } from "../hardening/raw-client.ts";
 import { JsonClient } from "../protocol/json-client.ts";
 import { actors, addTable, serverDoc, sharedDiagram, storedDocument, tableNames, type Actors } from "./fixture.ts";
 
-/** A second database session holding an exclusive lock on the update log: every room load waits. */
+/**
+ * A second database session holding an exclusive lock on the stored documents: every room load waits
+ * (it reads the stored state first), while REST calls, which never read it, go through.
+ */
 async function holdRoomLoads(schema: string): Promise<{ waiting(): Promise<number>; release(): Promise<void> }> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path="${schema}"` });
   await client.connect();
   await client.query("BEGIN");
-  await client.query("LOCK TABLE diagram_updates IN ACCESS EXCLUSIVE MODE");
+  await client.query("LOCK TABLE diagram_documents IN ACCESS EXCLUSIVE MODE");
   return {
     async waiting() {
-      const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'diagram_updates'::regclass");
+      const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'diagram_documents'::regclass");
       return rows[0]!.n;
     },
     async release() {
