@@ -1,7 +1,9 @@
 import { Hono } from "hono";
+import * as Y from "yjs";
 import type { Core } from "../../core.ts";
 import { canEdit } from "../../rooms/access.ts";
 import { restoreSnapshot } from "../../snapshots/restore.ts";
+import { readSchema } from "../../schema-doc/index.ts";
 import type { AppEnv } from "../app.ts";
 import { ErrorCode, HttpError, forbidden, notFound } from "../errors.ts";
 import { sessionWithRole } from "../session-access.ts";
@@ -31,6 +33,23 @@ export function snapshotRoutes(core: Core) {
         })),
       );
       return c.json({ room_id: roomId, diagram_id: session.diagram_id, snapshots });
+    })
+    // A read-only look at one snapshot (the editor's history preview): the diagram as it was, as JSON.
+    .get("/:room_id/snapshots/:snapshot_id", async (c) => {
+      const roomId = uuidParam(c, "room_id");
+      const snapshotId = uuidParam(c, "snapshot_id");
+      const { session } = await load(roomId, c.get("identity").userId);
+      const row = await core.snapshotStore.data(snapshotId);
+      if (!row || row.diagram_id !== session.diagram_id) throw notFound("snapshot");
+      const snapshot = await core.snapshots.load(row);
+      if (!snapshot) throw notFound("snapshot");
+      const doc = new Y.Doc();
+      try {
+        Y.applyUpdate(doc, snapshot.data);
+        return c.json({ id: snapshotId, room_id: roomId, diagram_id: session.diagram_id, schema: readSchema(doc) });
+      } finally {
+        doc.destroy();
+      }
     })
     .post("/:room_id/snapshots/:snapshot_id/restore", async (c) => {
       const roomId = uuidParam(c, "room_id");
