@@ -1,0 +1,322 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import {
+  Background,
+  ConnectionMode,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  applyNodeChanges,
+  useReactFlow,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+  type Viewport,
+} from "@xyflow/react";
+import type { LiveShareClient, Peer } from "liveshare/client";
+import type { GraphOperation, RelationshipJson, SchemaJson, TableJson } from "../schema.ts";
+import { TableNode, columnOfHandle, type SelectionMark, type TableNodeType } from "./TableNode.tsx";
+import { RelationshipEdge, type RelationshipEdgeType } from "./RelationshipEdge.tsx";
+import { RemoteCursors } from "./RemoteCursors.tsx";
+
+const nodeTypes = { table: TableNode };
+const edgeTypes = { relationship: RelationshipEdge };
+/** Moves of a dragged table are sent at most this often; the last position is always sent. */
+const MOVE_INTERVAL_MS = 33;
+
+export interface Selection {
+  tables: string[];
+  relationships: string[];
+}
+
+interface CanvasProps {
+  client: LiveShareClient;
+  diagram: SchemaJson;
+  peers: Peer[];
+  readOnly: boolean;
+  onSelection: (selection: Selection) => void;
+  onError: (message: string) => void;
+}
+
+/**
+ * The diagram on a pan/zoom canvas (React Flow). Tables are nodes, relationships edges; a drag is
+ * sent as MoveTable operations while it happens (one undo step), selections and the pointer go to
+ * presence, and a connection from one column's handle to another's creates a relationship.
+ */
+export function Canvas({ client, diagram, peers, readOnly, onSelection, onError }: CanvasProps) {
+  const flow = useReactFlow<TableNodeType, RelationshipEdgeType>();
+  const selectionMarks = useSelectionMarks(peers);
+  const dragging = useRef(new Map<string, { x: number; y: number }>());
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [nodes, setNodes] = useState<TableNodeType[]>([]);
+
+  const foreignKeys = useMemo(() => foreignKeysByTable(diagram.relationships), [diagram.relationships]);
+  // Rebuild nodes from the diagram, reusing each node object whose table, marks and selection are
+  // unchanged, so React Flow re-renders only what changed (a remote drag touches one node).
+  useEffect(() => {
+    setNodes((previous) => {
+      const before = new Map(previous.map((n) => [n.id, n]));
+      return diagram.tables.map((table) => {
+        const old = before.get(table.id);
+        const local = dragging.current.get(table.id);
+        const position = local ?? { x: table.x, y: table.y };
+        const fks = foreignKeys.get(table.id) ?? NO_KEYS;
+        const marks = selectionMarks.get(table.id) ?? NO_MARKS;
+        const isSelected = selected.has(table.id);
+        if (
+          old &&
+          old.position.x === position.x &&
+          old.position.y === position.y &&
+          sameTable(old.data.table, table) &&
+          old.data.foreignKeys === fks &&
+          old.data.selectedBy === marks &&
+          old.data.readOnly === readOnly &&
+          Boolean(old.selected) === isSelected
+        ) {
+          return old;
+        }
+        return {
+          id: table.id,
+          type: "table" as const,
+          position,
+          selected: isSelected,
+          // Keep measured size: without it React Flow hides the node until it measures it again.
+          ...(old?.measured ? { measured: old.measured } : {}),
+          data: { table: old && sameTable(old.data.table, table) ? old.data.table : table, foreignKeys: fks, selectedBy: marks, readOnly },
+        };
+      });
+    });
+  }, [diagram.tables, foreignKeys, selectionMarks, selected, readOnly]);
+
+  const edges = useMemo<RelationshipEdgeType[]>(
+    () =>
+      diagram.relationships.map((r) => ({
+        id: r.id,
+        type: "relationship" as const,
+        source: r.from_table,
+        sourceHandle: `${r.from_columns[0]}:out`,
+        target: r.to_table,
+        targetHandle: `${r.to_columns[0]}:in`,
+        selected: selected.has(r.id),
+        data: { cardinality: r.cardinality, ...(r.name ? { name: r.name } : {}) },
+      })),
+    [diagram.relationships, selected],
+  );
+
+  // Moves during a drag: at most one MoveTable per table per MOVE_INTERVAL_MS, the last one always.
+  const pendingMoves = useRef(new Map<string, { x: number; y: number }>());
+  const lastSent = useRef(0);
+  const flushTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const flushMoves = useCallback(() => {
+    clearTimeout(flushTimer.current);
+    flushTimer.current = undefined;
+    const moves = [...pendingMoves.current].map(([table_id, p]) => ({ type: "MoveTable" as const, table_id, x: Math.round(p.x), y: Math.round(p.y) }));
+    pendingMoves.current.clear();
+    lastSent.current = performance.now();
+    if (moves.length === 0) return;
+    try {
+      client.apply(moves);
+    } catch (error) {
+      onError(error instanceof Error ? error.message : String(error));
+    }
+  }, [client, onError]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<TableNodeType>[]) => {
+      let moved = false;
+      let dragEnded = false;
+      let selectionChanged = false;
+      const nextSelected = new Set(selected);
+      for (const change of changes) {
+        if (change.type === "position" && change.position && !readOnly) {
+          if (change.dragging) dragging.current.set(change.id, change.position);
+          else {
+            dragging.current.delete(change.id);
+            dragEnded = true;
+          }
+          pendingMoves.current.set(change.id, change.position);
+          moved = true;
+        } else if (change.type === "select") {
+          selectionChanged = true;
+          if (change.selected) nextSelected.add(change.id);
+          else nextSelected.delete(change.id);
+        } else if (change.type === "remove" && !readOnly) {
+          tryApply(client, { type: "DeleteTable", table_id: change.id }, onError);
+        }
+      }
+      // Positions, sizes and selection show at once; the diagram follows through the client library.
+      setNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== "remove" && (c.type !== "position" || !readOnly)), current));
+      if (moved) {
+        if (dragEnded || performance.now() - lastSent.current >= MOVE_INTERVAL_MS) flushMoves();
+        else flushTimer.current ??= setTimeout(flushMoves, MOVE_INTERVAL_MS);
+        // A whole drag is one undo step.
+        if (dragEnded) client.stopCapturing();
+      }
+      if (selectionChanged) setSelected(nextSelected);
+    },
+    [client, readOnly, selected, flushMoves, onError],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<RelationshipEdgeType>[]) => {
+      let selectionChanged = false;
+      const nextSelected = new Set(selected);
+      for (const change of changes) {
+        if (change.type === "select") {
+          selectionChanged = true;
+          if (change.selected) nextSelected.add(change.id);
+          else nextSelected.delete(change.id);
+        } else if (change.type === "remove" && !readOnly) {
+          tryApply(client, { type: "DeleteRelationship", relationship_id: change.id }, onError);
+        }
+      }
+      if (selectionChanged) setSelected(nextSelected);
+    },
+    [client, readOnly, selected, onError],
+  );
+
+  // Selection goes to the inspector and to presence (others see it highlighted).
+  useEffect(() => {
+    const tables = diagram.tables.filter((t) => selected.has(t.id)).map((t) => t.id);
+    const relationships = diagram.relationships.filter((r) => selected.has(r.id)).map((r) => r.id);
+    onSelection({ tables, relationships });
+  }, [selected, diagram, onSelection]);
+  useEffect(() => {
+    client.presence.set({ selection: [...selected] });
+  }, [client, selected]);
+
+  const onConnect = useCallback(
+    (connection: Connection) => {
+      const from = columnOfHandle(connection.sourceHandle);
+      const to = columnOfHandle(connection.targetHandle);
+      if (!from || !to || connection.source === connection.target) return;
+      tryApply(
+        client,
+        { type: "CreateRelationship", from_table: connection.source, from_columns: [from], to_table: connection.target, to_columns: [to], cardinality: "one_to_many" },
+        onError,
+      );
+    },
+    [client, onError],
+  );
+
+  // The pointer in diagram coordinates, at most once per frame.
+  const pointerFrame = useRef(0);
+  const onPointerMove = useCallback(
+    (event: React.PointerEvent) => {
+      const { clientX, clientY } = event;
+      if (pointerFrame.current !== 0) return;
+      pointerFrame.current = requestAnimationFrame(() => {
+        pointerFrame.current = 0;
+        const p = flow.screenToFlowPosition({ x: clientX, y: clientY });
+        client.presence.set({ cursor: { x: Math.round(p.x), y: Math.round(p.y) } });
+      });
+    },
+    [client, flow],
+  );
+  const onPointerLeave = useCallback(() => client.presence.set({ cursor: null }), [client]);
+
+  // The viewport goes to presence (for people who follow us); panning ourselves stops following.
+  const wrapper = useRef<HTMLDivElement>(null);
+  const publishViewport = useCallback(
+    (viewport: Viewport) => {
+      const box = wrapper.current?.getBoundingClientRect();
+      if (!box) return;
+      const center = { x: Math.round((box.width / 2 - viewport.x) / viewport.zoom), y: Math.round((box.height / 2 - viewport.y) / viewport.zoom) };
+      client.presence.set({ viewport: { center, zoom: viewport.zoom } });
+    },
+    [client],
+  );
+  const onMoveStart = useCallback((event: MouseEvent | TouchEvent | null) => {
+    if (event) client.follow(null);
+  }, [client]);
+
+  useEffect(() => {
+    const onFollow = (viewport: { center: { x: number; y: number }; zoom: number } | null) => {
+      if (viewport) void flow.setCenter(viewport.center.x, viewport.center.y, { zoom: viewport.zoom, duration: 150 });
+    };
+    client.on("follow", onFollow);
+    return () => client.off("follow", onFollow);
+  }, [client, flow]);
+
+  return (
+    <div className="canvas" ref={wrapper} onPointerMove={onPointerMove} onPointerLeave={onPointerLeave}>
+      <ReactFlow<TableNodeType, RelationshipEdgeType>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onMoveStart={onMoveStart}
+        onMoveEnd={(_, viewport) => publishViewport(viewport)}
+        onInit={(instance) => publishViewport(instance.getViewport())}
+        connectionMode={ConnectionMode.Loose}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        edgesReconnectable={false}
+        deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}
+        onlyRenderVisibleElements
+        minZoom={0.05}
+        maxZoom={2.5}
+        fitView
+        fitViewOptions={{ maxZoom: 1, padding: 0.15 }}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={24} />
+        <Controls showInteractive={false} />
+        <MiniMap pannable zoomable ariaLabel="Overview of the diagram" />
+        <RemoteCursors peers={peers} />
+      </ReactFlow>
+    </div>
+  );
+}
+
+function tryApply(client: LiveShareClient, op: GraphOperation, onError: (message: string) => void): void {
+  try {
+    client.apply(op);
+  } catch (error) {
+    onError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+const NO_KEYS: ReadonlySet<string> = new Set();
+const NO_MARKS: readonly SelectionMark[] = [];
+
+function foreignKeysByTable(relationships: readonly RelationshipJson[]): Map<string, ReadonlySet<string>> {
+  const byTable = new Map<string, Set<string>>();
+  for (const r of relationships) {
+    let set = byTable.get(r.from_table);
+    if (!set) byTable.set(r.from_table, (set = new Set()));
+    for (const c of r.from_columns) set.add(c);
+  }
+  return byTable;
+}
+
+/** Tables selected by others, keyed by table id; the same map object while selections stay the same. */
+function useSelectionMarks(peers: readonly Peer[]): Map<string, readonly SelectionMark[]> {
+  const key = peers
+    .filter((p) => p.selection.length > 0)
+    .map((p) => `${p.user.name}\u0000${p.user.color}\u0000${p.selection.join(",")}`)
+    .join("\u0001");
+  return useMemo(() => {
+    const marks = new Map<string, SelectionMark[]>();
+    for (const p of peers) {
+      for (const id of p.selection) {
+        const list = marks.get(id) ?? [];
+        list.push({ name: p.user.name, color: p.user.color });
+        marks.set(id, list);
+      }
+    }
+    return marks;
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the key says when the marks change
+  }, [key]);
+}
+
+function sameTable(a: TableJson, b: TableJson): boolean {
+  if (a === b) return true;
+  if (a.name !== b.name || a.x !== b.x || a.y !== b.y || a.color !== b.color || a.comment !== b.comment || a.columns.length !== b.columns.length) return false;
+  return a.columns.every((c, i) => {
+    const d = b.columns[i]!;
+    return c.id === d.id && c.name === d.name && c.type === d.type && c.nullable === d.nullable && c.primary_key === d.primary_key && c.unique === d.unique && c.default === d.default;
+  });
+}
