@@ -97,6 +97,7 @@ export class LiveShareClient extends Emitter<ClientEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retries = 0;
   private destroyed = false;
+  private unwatchNetwork: (() => void) | undefined;
 
   constructor(options: LiveShareClientOptions) {
     super();
@@ -131,6 +132,7 @@ export class LiveShareClient extends Emitter<ClientEvents> {
     });
     this.presence = new PresenceHandle(this.provider.awareness!);
     this.wireEvents();
+    this.watchNetwork();
     // Give the provider a first (empty) state, so the server counts this client as present.
     this.presence.set({});
 
@@ -271,6 +273,7 @@ export class LiveShareClient extends Emitter<ClientEvents> {
     this.destroyed = true;
     clearTimeout(this.retryTimer);
     this.tokens.destroy();
+    this.unwatchNetwork?.();
     this.provider.destroy();
     this.socket.destroy();
     this.undoManager.destroy();
@@ -311,6 +314,31 @@ export class LiveShareClient extends Emitter<ClientEvents> {
       this.emit("presence", this.presence.others());
       this.checkFollowed(false);
     });
+  }
+
+  /**
+   * In a browser, the page's `offline` / `online` events: a lost network (or the offline switch of
+   * developer tools and test drivers) can leave a socket half-open for a long time, so say offline
+   * at once and keep edits local, then reconnect as soon as the network is back.
+   */
+  private watchNetwork(): void {
+    const page = globalThis as { addEventListener?: (type: string, listener: () => void) => void; removeEventListener?: (type: string, listener: () => void) => void };
+    if (typeof page.addEventListener !== "function" || typeof page.removeEventListener !== "function") return;
+    const offline = () => {
+      if (this.destroyed || this.current.closed?.final) return;
+      this.socket.disconnect();
+      this.update({ connection: "offline" });
+    };
+    const online = () => {
+      if (this.destroyed || this.current.closed?.final) return;
+      void this.socket.connect();
+    };
+    page.addEventListener("offline", offline);
+    page.addEventListener("online", online);
+    this.unwatchNetwork = () => {
+      page.removeEventListener?.("offline", offline);
+      page.removeEventListener?.("online", online);
+    };
   }
 
   /** A close or a refused join. A final one stops reconnecting; a refused join is retried with back-off. */
