@@ -113,9 +113,11 @@ function ConnectedEditor({ client, diagram, roomId, session }: { client: LiveSha
           <strong>View only.</strong> You can look around and follow others, but not change this diagram.
         </div>
       )}
-      {status.closed && !status.closed.final && (
+      {!closed && status.connection === "offline" && (
         <div className="banner warn" role="status">
-          Connection interrupted ({status.closed.message}). Reconnecting…
+          {status.closed && status.closed.reason !== "connection-lost"
+            ? `The connection was closed (${status.closed.message || status.closed.reason}). Reconnecting…`
+            : "You are offline. Keep working: your changes stay on this device and are sent when the connection is back."}
         </div>
       )}
       {error && (

@@ -60,7 +60,7 @@ export function Inspector({ client, schema, selection, readOnly, onError }: Insp
   }
   return (
     <aside className="inspector" aria-label="Details">
-      <h2>{schema.tables.length} tables</h2>
+      <h2>{schema.tables.length === 1 ? "1 table" : `${schema.tables.length} tables`}</h2>
       <p className="hint">
         {readOnly
           ? "Select a table to see its columns."
