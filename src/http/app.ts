@@ -10,7 +10,7 @@ import { diagramRoutes } from "./routes/diagrams.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { operatorRoutes } from "./routes/operator.ts";
 import { snapshotRoutes } from "./routes/snapshots.ts";
-import { editorRoutes } from "./routes/editor.ts";
+import { serveEditor } from "./routes/editor.ts";
 
 export interface AppEnv {
   Variables: { identity: Identity };
@@ -40,8 +40,8 @@ export function createApp(core: Core, control: RoomControl): Hono<AppEnv> {
   });
 
   app.route("/", operatorRoutes(core));
-  // The editor's pages and assets: `/`, `/editor/*`, `/assets/*` only, so never in the way of the API.
-  app.route("/", editorRoutes());
+  // The editor's pages and assets (GET `/`, `/editor/{id}`, `/assets/*`); everything else passes by.
+  app.use("*", serveEditor());
   if (!core.config.authSecret) app.route("/api/dev", devTokenRoutes(core));
   // With a secret the dev-token route does not exist: 404 like any unknown route, not the 401 the
   // token check below would give it.
