@@ -61,11 +61,14 @@ const requestId = z.union([z.string().max(64), z.number().int()]).optional();
 // Client → server
 // ---------------------------------------------------------------------------------------------
 
+/** A client's GraphOperation, checked when applied (`protocol.schema.json` documents it as a GraphOperation). */
+export const graphOpPayload = z.unknown();
+
 /** Objects are strict: an unknown key (including `__proto__`) is an error, not silently ignored. */
 export const clientMessageSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("Auth"), token: z.string().max(8192), room_id: z.string().max(128) }),
   /** `op` is validated by `parseGraphOperation` when applied, so its errors name the field. */
-  z.strictObject({ type: z.literal("GraphOp"), op: z.unknown(), request_id: requestId }),
+  z.strictObject({ type: z.literal("GraphOp"), op: graphOpPayload, request_id: requestId }),
   z.strictObject({ type: z.literal("CursorMove"), position }),
   z.strictObject({ type: z.literal("IdleStatus"), is_active: z.boolean() }),
   z.strictObject({ type: z.literal("UserViewport"), center: position, zoom }),
@@ -100,10 +103,11 @@ export const remoteUserSchema = z.object({
 });
 export type RemoteUser = z.output<typeof remoteUserSchema>;
 
-const schemaState = z.custom<SchemaJson>(
+/** A diagram state (schema document v1 as JSON); documented as `SchemaState` in `protocol.schema.json`. */
+export const schemaState = z.custom<SchemaJson>(
   (value) => typeof value === "object" && value !== null && Array.isArray((value as SchemaJson).tables) && Array.isArray((value as SchemaJson).relationships),
 );
-const graphOperation = z.custom<GraphOperation>((value) => graphOperationSchema.safeParse(value).success);
+export const graphOperation = z.custom<GraphOperation>((value) => graphOperationSchema.safeParse(value).success);
 
 export const serverMessageSchema = z.discriminatedUnion("type", [
   z.object({

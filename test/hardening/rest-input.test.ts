@@ -43,7 +43,7 @@ describe("REST input", () => {
     { name: "a session for a diagram id that is not a UUID", method: "POST", path: () => "/api/liveshare/sessions", body: () => '{"diagram_id":"abc"}', status: 400, code: "validation_failed" },
     { name: "an unknown diagram", method: "GET", path: () => `/api/diagrams/${crypto.randomUUID()}`, status: 404, code: "not_found" },
     { name: "an unknown session", method: "DELETE", path: () => `/api/liveshare/sessions/${crypto.randomUUID()}`, status: 404, code: "not_found" },
-    { name: "an unknown route", method: "PATCH", path: () => `/api/diagrams/${diagramId}`, status: 404, code: "not_found" },
+    { name: "an unknown route", method: "POST", path: () => `/api/diagrams/${diagramId}`, status: 404, code: "not_found" },
     { name: "a path outside the API", method: "GET", path: () => "/../../etc/passwd", status: 404, code: "not_found" },
   ];
 
