@@ -9,7 +9,7 @@ export function DiagramList() {
 
   const load = useCallback(async () => {
     try {
-      const { diagrams } = await api<{ diagrams: Diagram[] }>("GET", "/api/diagrams?limit=200");
+      const { diagrams } = await api<{ diagrams: Diagram[] }>("GET", "/api/diagrams?limit=100");
       setDiagrams(diagrams);
       setError(undefined);
     } catch (e) {

@@ -53,7 +53,7 @@ export function HistoryPanel({ roomId, canRestore, onClose, onError }: { roomId:
           ✕
         </button>
       </h2>
-      <p className="hint">Snapshots are taken every 25 seconds while the diagram changes.</p>
+      <p className="hint">Snapshots are taken regularly while the diagram changes. A restore is itself a change everyone sees, and can be undone by restoring a later snapshot.</p>
       <button className="link" onClick={() => void load()}>
         Refresh
       </button>
@@ -68,7 +68,7 @@ export function HistoryPanel({ roomId, canRestore, onClose, onError }: { roomId:
           <li key={s.id} className={preview?.id === s.id ? "previewing" : undefined} data-snapshot={s.id}>
             <div className="when">{time(s.created_at)}</div>
             <div className="who">
-              {s.element_count} elements · {s.present_users.length === 0 ? "nobody present" : s.present_users.map((u) => u.name ?? "someone").join(", ")}
+              {s.element_count === 1 ? "1 element" : `${s.element_count} elements`} · {s.present_users.length === 0 ? "nobody present" : s.present_users.map((u) => u.name ?? "someone").join(", ")}
             </div>
             <button onClick={() => void show(s.id)}>Preview</button>
             {canRestore && (

@@ -7,7 +7,7 @@ interface Share {
   permission: "view" | "edit";
 }
 interface UserHit {
-  id: string;
+  user_id: string;
   name: string;
 }
 
@@ -49,9 +49,10 @@ export function ShareDialog({ diagram, role, onClose }: { diagram: Diagram; role
   // Find people by name as one types (the server bounds the search and answers id and name only).
   useEffect(() => {
     const q = query.trim();
-    if (!owner || q.length === 0) return setHits([]);
+    // The server searches from two characters on.
+    if (!owner || q.length < 2) return setHits([]);
     const timer = setTimeout(() => {
-      api<{ users: UserHit[] }>("GET", `/api/users?q=${encodeURIComponent(q)}`)
+      api<{ users: UserHit[] }>("GET", `/api/diagrams/${diagram.id}/share-candidates?q=${encodeURIComponent(q)}`)
         .then(({ users }) => setHits(users))
         .catch((e: unknown) => setMessage(e instanceof Error ? e.message : String(e)));
     }, 150);
@@ -68,7 +69,7 @@ export function ShareDialog({ diagram, role, onClose }: { diagram: Diagram; role
     }
   };
   const share = (user: UserHit, p: "view" | "edit") =>
-    act(() => api("PUT", `/api/diagrams/${diagram.id}/shares/${user.id}`, { permission: p }), `${user.name} can now ${p === "edit" ? "edit" : "view"}.`);
+    act(() => api("PUT", `/api/diagrams/${diagram.id}/shares/${user.user_id}`, { permission: p }), `${user.name} can now ${p === "edit" ? "edit" : "view"}.`);
 
   return (
     <div className="overlay" onClick={(e) => e.target === e.currentTarget && onClose()}>
@@ -116,7 +117,7 @@ export function ShareDialog({ diagram, role, onClose }: { diagram: Diagram; role
               {hits.length > 0 && (
                 <ul className="hits" aria-label="People found">
                   {hits.map((u) => (
-                    <li key={u.id}>
+                    <li key={u.user_id}>
                       <button
                         onClick={() => {
                           setQuery("");
@@ -129,7 +130,7 @@ export function ShareDialog({ diagram, role, onClose }: { diagram: Diagram; role
                   ))}
                 </ul>
               )}
-              {query.trim() && hits.length === 0 && <p className="hint">Nobody by that name has signed in here yet.</p>}
+              {query.trim().length >= 2 && hits.length === 0 && <p className="hint">Nobody by that name has signed in here yet.</p>}
             </div>
             <h3>People with access</h3>
             {shares.length === 0 && <p className="hint">Only you, so far.</p>}
@@ -140,7 +141,7 @@ export function ShareDialog({ diagram, role, onClose }: { diagram: Diagram; role
                   <select
                     aria-label={`Permission for ${s.name ?? s.user_id}`}
                     value={s.permission}
-                    onChange={(e) => share({ id: s.user_id, name: s.name ?? s.user_id }, e.target.value as "view" | "edit")}
+                    onChange={(e) => share({ user_id: s.user_id, name: s.name ?? s.user_id }, e.target.value as "view" | "edit")}
                   >
                     <option value="edit">Can edit</option>
                     <option value="view">Can view</option>
