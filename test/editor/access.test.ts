@@ -5,7 +5,8 @@ import { browserFixture, editorPath, snapshot, synced } from "../helpers/browser
 
 const node = (page: Page, name: string) => page.locator(`.react-flow__node:has(.table-node[data-table="${name}"])`);
 
-describe("the editor's access states", () => {
+// Browsers on a shared two-core machine: generous, since a person-sized scenario takes seconds.
+describe("the editor's access states", { timeout: 120_000 }, () => {
   const live = liveShareFixture();
   const browser = browserFixture();
 

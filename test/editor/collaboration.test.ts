@@ -8,7 +8,8 @@ import { browserFixture, editorPath, snapshot, synced } from "../helpers/browser
 const card = (page: Page, name: string) => page.locator(`.table-node[data-table="${name}"]`);
 const node = (page: Page, name: string) => page.locator(`.react-flow__node:has(.table-node[data-table="${name}"])`);
 
-describe("the editor, with two people in one diagram", () => {
+// Browsers on a shared two-core machine: generous, since a person-sized scenario takes seconds.
+describe("the editor, with two people in one diagram", { timeout: 120_000 }, () => {
   const live = liveShareFixture();
   const browser = browserFixture();
 

@@ -3,7 +3,8 @@ import { liveShareFixture } from "../helpers/fixture.ts";
 import { browserFixture, editorPath, snapshot, synced } from "../helpers/browser.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-describe("the editor's history panel", () => {
+// Browsers on a shared two-core machine: generous, since a person-sized scenario takes seconds.
+describe("the editor's history panel", { timeout: 120_000 }, () => {
   const live = liveShareFixture();
   const browser = browserFixture();
 

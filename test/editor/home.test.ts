@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { browserFixture, snapshot, synced } from "../helpers/browser.ts";
 
-describe("the editor's home page", () => {
+// Browsers on a shared two-core machine: generous, since a person-sized scenario takes seconds.
+describe("the editor's home page", { timeout: 120_000 }, () => {
   const live = liveShareFixture();
   const browser = browserFixture();
 

@@ -20,7 +20,7 @@ export function serveEditor(dist: string = EDITOR_DIST): MiddlewareHandler {
   const index = `${dist}index.html`;
   // Headers go on before serving: serveStatic builds its response before calling onFound.
   const page = serveStatic({ path: index });
-  const asset = serveStatic({ root: dist });
+  const asset = serveStatic({ root: dist, precompressed: true });
   return async (c, next) => {
     if (c.req.method !== "GET" && c.req.method !== "HEAD") return next();
     const path = c.req.path;

@@ -14,7 +14,7 @@ import {
 } from "@xyflow/react";
 import type { LiveShareClient, Peer } from "liveshare/client";
 import type { GraphOperation, RelationshipJson, SchemaJson, TableJson } from "../schema.ts";
-import { TableNode, columnOfHandle, type SelectionMark, type TableNodeType } from "./TableNode.tsx";
+import { TABLE_IN, TABLE_OUT, TableNode, columnOfHandle, useDetailed, type SelectionMark, type TableNodeType } from "./TableNode.tsx";
 import { RelationshipEdge, type RelationshipEdgeType } from "./RelationshipEdge.tsx";
 import { RemoteCursors } from "./RemoteCursors.tsx";
 
@@ -22,6 +22,8 @@ const nodeTypes = { table: TableNode };
 const edgeTypes = { relationship: RelationshipEdge };
 /** Moves of a dragged table are sent at most this often; the last position is always sent. */
 const MOVE_INTERVAL_MS = 33;
+/** Above this many tables the minimap is left out (it subscribes to every node). */
+const MINIMAP_MAX_TABLES = 150;
 
 export interface Selection {
   tables: string[];
@@ -48,14 +50,24 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
   const dragging = useRef(new Map<string, { x: number; y: number }>());
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [nodes, setNodes] = useState<TableNodeType[]>([]);
+  const wrapper = useRef<HTMLDivElement>(null);
 
+  const detailed = useDetailed();
   const foreignKeys = useMemo(() => foreignKeysByTable(diagram.relationships), [diagram.relationships]);
+  // The first time there are tables, show them all: the viewport is set in the same render as the
+  // nodes (React Flow's fitView would first draw and measure them at zoom 1, then again zoomed out).
+  const placed = useRef(false);
   // Rebuild nodes from the diagram, reusing each node object whose table, marks and selection are
   // unchanged, so React Flow re-renders only what changed (a remote drag touches one node).
   useEffect(() => {
+    if (!placed.current && diagram.tables.length > 0 && wrapper.current) {
+      placed.current = true;
+      const box = wrapper.current.getBoundingClientRect();
+      void flow.setViewport(viewportShowing(diagram.tables, box.width, box.height));
+    }
     setNodes((previous) => {
       const before = new Map(previous.map((n) => [n.id, n]));
-      return diagram.tables.map((table) => {
+      const next = diagram.tables.map((table) => {
         const old = before.get(table.id);
         const local = dragging.current.get(table.id);
         const position = local ?? { x: table.x, y: table.y };
@@ -70,6 +82,7 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
           old.data.foreignKeys === fks &&
           old.data.selectedBy === marks &&
           old.data.readOnly === readOnly &&
+          old.data.detailed === detailed &&
           Boolean(old.selected) === isSelected
         ) {
           return old;
@@ -81,26 +94,44 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
           selected: isSelected,
           // Keep measured size: without it React Flow hides the node until it measures it again.
           ...(old?.measured ? { measured: old.measured } : {}),
-          data: { table: old && sameTable(old.data.table, table) ? old.data.table : table, foreignKeys: fks, selectedBy: marks, readOnly },
+          data: { table: old && sameTable(old.data.table, table) ? old.data.table : table, foreignKeys: fks, selectedBy: marks, readOnly, detailed },
         };
       });
+      // Unchanged: keep the same array, so React Flow's store (and its ~2 subscribers per element) is not woken.
+      return next.length === previous.length && next.every((n, i) => n === previous[i]) ? previous : next;
     });
-  }, [diagram.tables, foreignKeys, selectionMarks, selected, readOnly]);
+  }, [diagram.tables, foreignKeys, selectionMarks, selected, readOnly, detailed, flow]);
 
-  const edges = useMemo<RelationshipEdgeType[]>(
-    () =>
-      diagram.relationships.map((r) => ({
-        id: r.id,
-        type: "relationship" as const,
-        source: r.from_table,
-        sourceHandle: `${r.from_columns[0]}:out`,
-        target: r.to_table,
-        targetHandle: `${r.to_columns[0]}:in`,
-        selected: selected.has(r.id),
-        data: { cardinality: r.cardinality, ...(r.name ? { name: r.name } : {}) },
-      })),
-    [diagram.relationships, selected],
-  );
+  // Edges keep their identity while their relationship, selection and level of detail stay the same,
+  // and the array its identity while no edge changed: a drag elsewhere must not redraw 400 edges.
+  const edgeCache = useRef<{ edges: RelationshipEdgeType[]; byId: Map<string, { from: RelationshipJson; edge: RelationshipEdgeType }> }>({ edges: [], byId: new Map() });
+  const edges = useMemo<RelationshipEdgeType[]>(() => {
+    const cache = edgeCache.current;
+    const byId = new Map<string, { from: RelationshipJson; edge: RelationshipEdgeType }>();
+    const next = diagram.relationships.map((r) => {
+      const isSelected = selected.has(r.id);
+      const sourceHandle = detailed ? `${r.from_columns[0]}:out` : TABLE_OUT;
+      const old = cache.byId.get(r.id);
+      const edge =
+        old && old.from === r && Boolean(old.edge.selected) === isSelected && old.edge.sourceHandle === sourceHandle
+          ? old.edge
+          : {
+              id: r.id,
+              type: "relationship" as const,
+              source: r.from_table,
+              sourceHandle,
+              target: r.to_table,
+              targetHandle: detailed ? `${r.to_columns[0]}:in` : TABLE_IN,
+              selected: isSelected,
+              data: { cardinality: r.cardinality, ...(r.name ? { name: r.name } : {}) },
+            };
+      byId.set(r.id, { from: r, edge });
+      return edge;
+    });
+    const same = next.length === cache.edges.length && next.every((e, i) => e === cache.edges[i]);
+    edgeCache.current = { edges: same ? cache.edges : next, byId };
+    return edgeCache.current.edges;
+  }, [diagram.relationships, selected, detailed]);
 
   // Moves during a drag: at most one MoveTable per table per MOVE_INTERVAL_MS, the last one always.
   const pendingMoves = useRef(new Map<string, { x: number; y: number }>());
@@ -215,7 +246,6 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
   const onPointerLeave = useCallback(() => client.presence.set({ cursor: null }), [client]);
 
   // The viewport goes to presence (for people who follow us); panning ourselves stops following.
-  const wrapper = useRef<HTMLDivElement>(null);
   const publishViewport = useCallback(
     (viewport: Viewport) => {
       const box = wrapper.current?.getBoundingClientRect();
@@ -258,13 +288,13 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
         onlyRenderVisibleElements
         minZoom={0.05}
         maxZoom={2.5}
-        fitView
         fitViewOptions={{ maxZoom: 1, padding: 0.15 }}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={24} />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable ariaLabel="Overview of the diagram" />
+        {/* The overview redraws every table on each change: worth it for small diagrams only. */}
+        {diagram.tables.length <= MINIMAP_MAX_TABLES && <MiniMap pannable zoomable ariaLabel="Overview of the diagram" />}
         <RemoteCursors peers={peers} />
       </ReactFlow>
     </div>
@@ -277,6 +307,20 @@ function tryApply(client: LiveShareClient, op: GraphOperation, onError: (message
   } catch (error) {
     onError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** A viewport that shows every table, from their positions and an estimate of their size. */
+function viewportShowing(tables: readonly TableJson[], width: number, height: number): Viewport {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const t of tables) {
+    minX = Math.min(minX, t.x);
+    minY = Math.min(minY, t.y);
+    maxX = Math.max(maxX, t.x + 220);
+    maxY = Math.max(maxY, t.y + 36 + 23 * Math.max(1, t.columns.length));
+  }
+  const padding = 0.9;
+  const zoom = Math.min(1, Math.max(0.05, Math.min((width * padding) / (maxX - minX), (height * padding) / (maxY - minY))));
+  return { x: width / 2 - ((minX + maxX) / 2) * zoom, y: height / 2 - ((minY + maxY) / 2) * zoom, zoom };
 }
 
 const NO_KEYS: ReadonlySet<string> = new Set();

@@ -1,5 +1,5 @@
 import { memo } from "react";
-import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { Handle, Position, useStore, type Node, type NodeProps } from "@xyflow/react";
 import type { TableJson } from "../schema.ts";
 
 /** Someone else who has this table selected. */
@@ -14,17 +14,44 @@ export type TableNodeData = {
   foreignKeys: ReadonlySet<string>;
   selectedBy: readonly SelectionMark[];
   readOnly: boolean;
+  /** Zoomed in enough to show columns (see {@link DETAIL_ZOOM}); one store subscription in the canvas, not one per table. */
+  detailed: boolean;
 };
 export type TableNodeType = Node<TableNodeData, "table">;
 
 /** Handle ids name the column and the side: `${columnId}:in` (left) and `${columnId}:out` (right). */
 export const handleId = (columnId: string, side: "in" | "out") => `${columnId}:${side}`;
 export const columnOfHandle = (handle: string | null | undefined) => handle?.replace(/:(in|out)$/, "");
+/** Below this zoom column rows are too small to read: a table shows its name only, relationships end at the table. */
+export const DETAIL_ZOOM = 0.45;
+/** The table-level handles used below {@link DETAIL_ZOOM}. */
+export const TABLE_IN = "table:in";
+export const TABLE_OUT = "table:out";
+/** True while the canvas is zoomed in enough to show columns; changes only when the threshold is crossed. */
+export const useDetailed = () => useStore((s) => s.transform[2] >= DETAIL_ZOOM);
 
 /** A table as a card: its name, then one row per column with type and PK / UQ / FK / NULL markers. */
 export const TableNode = memo(function TableNode({ data, selected }: NodeProps<TableNodeType>) {
-  const { table, foreignKeys, selectedBy, readOnly } = data;
+  const { table, foreignKeys, selectedBy, readOnly, detailed } = data;
   const outline = selectedBy[0]?.color;
+  // A 500-table diagram seen whole would be tens of thousands of elements for text nobody can read.
+  if (!detailed) {
+    return (
+      <div
+        className={`table-node compact${selected ? " selected" : ""}`}
+        style={outline ? { boxShadow: `0 0 0 6px ${outline}` } : undefined}
+        data-table={table.name}
+        aria-label={`Table ${table.name}, ${table.columns.length} columns`}
+      >
+        <Handle type="target" position={Position.Left} id={TABLE_IN} isConnectable={false} />
+        <div className="table-head" style={table.color ? { background: table.color } : undefined}>
+          <span className="table-name">{table.name}</span>
+        </div>
+        <div className="column-count">{table.columns.length === 1 ? "1 column" : `${table.columns.length} columns`}</div>
+        <Handle type="source" position={Position.Right} id={TABLE_OUT} isConnectable={false} />
+      </div>
+    );
+  }
   return (
     <div
       className={`table-node${selected ? " selected" : ""}`}
