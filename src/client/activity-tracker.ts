@@ -36,6 +36,8 @@ export interface ActivityTrackerOptions {
   visibility?: VisibilitySource;
   /** The server's IDLE_AFTER_MS (default 30 000). */
   idleAfterMs?: number;
+  /** The server's AWAY_AFTER_MS (default 600 000): only for `status`, the page's own view. */
+  awayAfterMs?: number;
   /** Clock (tests). */
   now?: () => number;
 }
@@ -46,6 +48,9 @@ export class ActivityTracker {
   private readonly target: ActivityEventTarget | undefined;
   private readonly visibility: VisibilitySource | undefined;
   private readonly markEveryMs: number;
+  private readonly idleAfterMs: number;
+  private readonly awayAfterMs: number;
+  private lastInputAt: number;
   private readonly now: () => number;
   private lastMarkAt = Number.NEGATIVE_INFINITY;
   private readonly onInput = (): void => this.input();
@@ -58,11 +63,24 @@ export class ActivityTracker {
     const g = globalThis as { window?: ActivityEventTarget; document?: VisibilitySource };
     this.target = options.target ?? g.window;
     this.visibility = options.visibility ?? g.document;
-    this.markEveryMs = (options.idleAfterMs ?? 30_000) / 2;
+    this.idleAfterMs = options.idleAfterMs ?? 30_000;
+    this.awayAfterMs = options.awayAfterMs ?? 600_000;
+    this.markEveryMs = this.idleAfterMs / 2;
     this.now = options.now ?? (() => Date.now());
+    this.lastInputAt = this.now();
     for (const type of INPUT_EVENTS) this.target?.addEventListener(type, this.onInput, { passive: true });
     this.visibility?.addEventListener("visibilitychange", this.onVisibility);
     if (this.visibility?.visibilityState === "hidden") this.client.presence.set({ status: "away" });
+  }
+
+  /**
+   * This user's status as the page sees it (what the server will publish, by the same rules): away
+   * when the page is hidden or silent for `awayAfterMs`, idle when silent for `idleAfterMs`.
+   */
+  get status(): PresenceStatus {
+    if (this.visibility?.visibilityState === "hidden") return "away";
+    const silent = this.now() - this.lastInputAt;
+    return silent >= this.awayAfterMs ? "away" : silent >= this.idleAfterMs ? "idle" : "active";
   }
 
   /** Stops listening (the last status stays as reported). */
@@ -73,6 +91,7 @@ export class ActivityTracker {
 
   private input(): void {
     if (this.visibility?.visibilityState === "hidden") return;
+    this.lastInputAt = this.now();
     const status = this.client.presence.local.status;
     if (status !== undefined && status !== "active") {
       // The server (or our hidden page) made us idle or away: saying "active" is the activity.
@@ -89,6 +108,6 @@ export class ActivityTracker {
   private visibilityChanged(): void {
     const hidden = this.visibility?.visibilityState === "hidden";
     this.client.presence.set({ status: hidden ? "away" : "active" });
-    if (!hidden) this.lastMarkAt = this.now();
+    if (!hidden) this.lastMarkAt = this.lastInputAt = this.now();
   }
 }

@@ -56,6 +56,8 @@ export interface ClientEvents {
   status: ClientStatus;
   /** `canUndo` / `canRedo` may have changed. */
   history: { canUndo: boolean; canRedo: boolean };
+  /** The diagram's name (`meta.name`) changed, e.g. on first sync or a rename. */
+  name: string | undefined;
 }
 
 /** Thrown by `apply`, `undo` and `redo` on a read-only (viewer) client; nothing changes. */
@@ -98,6 +100,8 @@ export class LiveShareClient extends Emitter<ClientEvents> {
   private retries = 0;
   private destroyed = false;
   private unwatchNetwork: (() => void) | undefined;
+  /** `settled()` promises still waiting, rejected if the client is destroyed first. */
+  private readonly waiting = new Set<(error: Error) => void>();
 
   constructor(options: LiveShareClientOptions) {
     super();
@@ -133,6 +137,9 @@ export class LiveShareClient extends Emitter<ClientEvents> {
     this.presence = new PresenceHandle(this.provider.awareness!);
     this.wireEvents();
     this.watchNetwork();
+    metaOf(this.doc).observe((event) => {
+      if (event.keysChanged.has("name")) this.emit("name", this.name);
+    });
     // Give the provider a first (empty) state, so the server counts this client as present.
     this.presence.set({});
 
@@ -262,9 +269,26 @@ export class LiveShareClient extends Emitter<ClientEvents> {
       };
       if (check()) return;
       const off = this.on("status", () => {
-        if (check()) off();
+        if (!check()) return;
+        off();
+        this.waiting.delete(fail);
       });
+      const fail = (error: Error) => {
+        off();
+        reject(error);
+      };
+      this.waiting.add(fail);
     });
+  }
+
+  /**
+   * Deletes this room's copy in IndexedDB (for instance after leaving a diagram for good, or when
+   * access was revoked): edits the server has not stored yet are then lost when the page goes.
+   */
+  async clearOfflineCopy(): Promise<void> {
+    await this.ready.catch(() => undefined);
+    await this.offlineStore?.clear();
+    this.offlineStore = undefined;
   }
 
   /** Leaves the room: closes the connection and stops everything (the offline store keeps its data). */
@@ -272,6 +296,8 @@ export class LiveShareClient extends Emitter<ClientEvents> {
     if (this.destroyed) return;
     this.destroyed = true;
     clearTimeout(this.retryTimer);
+    for (const fail of this.waiting) fail(new Error("the client was destroyed"));
+    this.waiting.clear();
     this.tokens.destroy();
     this.unwatchNetwork?.();
     this.provider.destroy();
@@ -310,7 +336,9 @@ export class LiveShareClient extends Emitter<ClientEvents> {
     provider.on("unsyncedChanges", ({ number }: { number: number }) => this.update({ unsyncedChanges: number }));
     provider.on("authenticationFailed", ({ reason }: { reason: string }) => this.closed(closedInfo(undefined, reason, this.tokens.refreshable), true));
     provider.on("close", ({ event }: { event: { code?: number; reason?: string } }) => this.closed(closedInfo(event.code, event.reason ?? "", this.tokens.refreshable), false));
-    provider.awareness!.on("change", () => {
+    const ownId = provider.awareness!.clientID;
+    provider.awareness!.on("change", ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) => {
+      if (added.length + removed.length === 0 && updated.every((id) => id === ownId)) return;
       this.emit("presence", this.presence.others());
       this.checkFollowed(false);
     });
@@ -381,7 +409,7 @@ export class LiveShareClient extends Emitter<ClientEvents> {
   /** The user's role from the REST API (the Yjs protocol only tells read-only or not). */
   private async fetchRole(): Promise<void> {
     try {
-      const token = await this.tokens.get();
+      const token = await this.tokens.latest();
       const response = await fetch(`${this.endpoint.http}/api/liveshare/sessions/${encodeURIComponent(this.roomId)}`, {
         headers: { authorization: `Bearer ${token}` },
       });
@@ -393,7 +421,8 @@ export class LiveShareClient extends Emitter<ClientEvents> {
       if (this.current.readOnly !== (role === "viewer")) return;
       this.update({ role });
     } catch {
-      if (!this.destroyed && this.current.role === undefined) this.update({ role: this.current.readOnly ? "viewer" : "editor" });
+      // No answer (offline again, or a cross-origin page without CORS): the role stays unknown rather
+      // than guessed; `readOnly` still tells what the user may do.
     }
   }
 

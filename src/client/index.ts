@@ -21,14 +21,20 @@
  * - `undo()`/`redo()` return whether there was something to undo/redo; a `history` event carries
  *   `{ canUndo, canRedo }`;
  * - `client.settled()` resolves once the server has stored every local change; `client.ready` once the
- *   offline store has loaded; `client.table(id)`, `client.name`, `client.doc` (the Y.Doc);
+ *   offline store has loaded; `client.clearOfflineCopy()` deletes it; `client.table(id)`, `client.name`
+ *   (with a `name` event), `client.doc` (the Y.Doc);
  * - `presence.local` is this client's own state; `Peer.fields` holds the sender's own fields;
  * - options `reconnect: { minDelayMs, maxDelayMs }` and `doc`;
+ * - `status.role`: the Yjs protocol tells only read-only or not, so an owner/editor is told apart by
+ *   `GET /api/liveshare/sessions/:room_id` at join (same origin, or CORS); without an answer the role
+ *   stays undefined while `readOnly` is exact;
+ * - `DiagramChange.origin` is `"remote"` for what IndexedDB restores (it was not made by this session);
  * - `CloseReason` adds to the server's reasons the closes that carry none: `"normal"` (1000),
  *   `"connection-lost"` (1005/1006), `"invalid-payload"` (1007), `"reset-connection"` (4205),
  *   `"connection-timeout"` (4408), `"unknown"`; 1009 is `"message-too-big"`;
- * - `ActivityTracker` options are `target` (input events), `visibility` (the document), `idleAfterMs`
- *   (match the server's IDLE_AFTER_MS); the server derives idle and away itself, so no `awayAfterMs`.
+ * - `ActivityTracker` options are `target` (input events, default `window`), `visibility` (default
+ *   `document`), `idleAfterMs`/`awayAfterMs` (match the server's IDLE_AFTER_MS/AWAY_AFTER_MS); the server
+ *   derives idle and away from silence itself, and `tracker.status` is the page's own view of it.
  */
 export { LiveShareClient, ReadOnlyError, type ClientEvents, type LiveShareClientOptions, type WebSocketConstructor } from "./client.ts";
 export { ActivityTracker, type ActivityEventTarget, type ActivityTrackerOptions, type PresenceTarget, type VisibilitySource } from "./activity-tracker.ts";

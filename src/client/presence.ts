@@ -47,7 +47,10 @@ export class PresenceHandle {
   /** Merges `update` into this client's state and sends it. */
   set(update: PresenceUpdate): void {
     const next: Record<string, unknown> = { ...(this.awareness.getLocalState() ?? {}) };
+    // `user` is the server's (it comes back in a state the server republished): not ours to send.
+    delete next.user;
     for (const [key, value] of Object.entries(update)) {
+      if (key === "user") continue;
       if (key === "__proto__") continue;
       if (value === undefined) delete next[key];
       else next[key] = value;
@@ -77,7 +80,7 @@ export function peerOf(clientId: number, state: Record<string, unknown>): Peer |
   const user = state.user as Partial<PresenceUser> | undefined;
   if (typeof user?.id !== "string" || typeof user.name !== "string") return undefined;
   const fields: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(state)) if (!V1_FIELDS.has(key)) fields[key] = value;
+  for (const [key, value] of Object.entries(state)) if (!V1_FIELDS.has(key) && key !== "__proto__") fields[key] = value;
   const status = state.status === "idle" || state.status === "away" ? state.status : "active";
   return {
     clientId,

@@ -39,6 +39,12 @@ export class TokenSource {
     }
   }
 
+  /** The token in hand while it is valid (for REST calls beside the connection); else a new one. */
+  async latest(): Promise<string> {
+    if (this.current !== undefined && !expired(this.current, Date.now())) return this.current;
+    return this.get();
+  }
+
   destroy(): void {
     this.destroyed = true;
     clearTimeout(this.timer);

@@ -1,4 +1,5 @@
 /** LiveShare clients for tests: real `LiveShareClient`s over `ws` to a test server, destroyed after each test. */
+import net from "node:net";
 import { afterEach } from "vitest";
 import WebSocket from "ws";
 import { LiveShareClient, type LiveShareClientOptions } from "../../src/client/index.ts";
@@ -34,4 +35,50 @@ export async function settled(client: LiveShareClient, timeoutMs = 10_000): Prom
 /** The names of the diagram's tables, sorted. */
 export function tableNames(client: LiveShareClient): string[] {
   return client.diagram().tables.map((t) => t.name).sort();
+}
+
+/**
+ * A TCP link to a server that a test can cut and restore: what a client sees when the network goes
+ * away (open sockets die, new ones are refused) without the server noticing anything but closes.
+ */
+export interface Link {
+  /** `ws://127.0.0.1:<port>` through the link. */
+  wsUrl: string;
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function openLink(targetPort: number): Promise<Link> {
+  const sockets = new Set<net.Socket>();
+  let up = true;
+  const server = net.createServer((client) => {
+    if (!up) return client.destroy();
+    const upstream = net.connect(targetPort, "127.0.0.1");
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => undefined);
+    }
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    wsUrl: `ws://127.0.0.1:${port}`,
+    cut() {
+      up = false;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      up = true;
+    },
+    async close() {
+      up = false;
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

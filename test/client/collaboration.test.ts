@@ -44,6 +44,12 @@ describe("LiveShareClient: joining and editing", () => {
     b.apply({ type: "RenameTable", table_id: tableId, name: "purchases" });
     b.apply({ type: "AddColumn", table_id: tableId, column: { name: "total", type: "numeric" } });
     await waitFor(() => a.table(tableId)?.columns.length === 2 && a.table(tableId)?.name === "purchases", "a sees b's edits");
+    // The diagram's name (meta.name, which a rename sets) is reported too.
+    const names: (string | undefined)[] = [];
+    a.on("name", (name) => names.push(name));
+    b.doc.getMap("meta").set("name", "Shop");
+    await waitFor(() => a.name === "Shop", "a sees the new name");
+    expect(names).toEqual(["Shop"]);
     await Promise.all([settled(a), settled(b)]);
 
     expect(a.diagram().tables.map(({ version: _v, ...t }) => t)).toEqual(b.diagram().tables.map(({ version: _v, ...t }) => t));
@@ -93,6 +99,11 @@ describe("LiveShareClient: joining and editing", () => {
     expect(ada.diagram()).toBe(before);
     expect(changes).toHaveLength(1);
     expect(() => ada.apply({ type: "RenameTable", table_id: tableId, name: "" })).toThrow(OperationError);
+
+    // The batch is one undo step: the table and its column go together.
+    expect(ada.undo()).toBe(true);
+    expect(ada.diagram().tables).toEqual([]);
+    expect(ada.canUndo).toBe(false);
   });
 
   it("a viewer is read-only: apply refuses with ReadOnlyError and nothing is sent", async () => {

@@ -5,7 +5,7 @@ import { Activity, liveliest } from "../../src/awareness/activity.ts";
 import { setAwarenessStates } from "../../src/awareness/apply.ts";
 import { colorFor } from "../../src/awareness/color.ts";
 import { classify } from "../../src/awareness/priorities.ts";
-import { MAX_SELECTION, parseClientPresence, type ClientPresence } from "../../src/awareness/state.ts";
+import { EMPTY_FIELDS, MAX_OWN_FIELDS_BYTES, MAX_SELECTION, parseClientPresence, type ClientPresence } from "../../src/awareness/state.ts";
 import { TokenBucket } from "../../src/awareness/token-bucket.ts";
 import { encodeAwarenessEntries } from "../../src/awareness/wire.ts";
 
@@ -76,11 +76,21 @@ describe("activity", () => {
 });
 
 describe("client presence validation", () => {
-  it("fills in what a client left out and drops unknown fields and the claimed user", () => {
-    expect(parseClientPresence({})).toEqual({ cursor: null, viewport: null, selection: [], status: undefined, activity: undefined });
+  it("fills in what a client left out, keeps its own fields, and drops the claimed user and __proto__", () => {
+    expect(parseClientPresence({})).toEqual({ cursor: null, viewport: null, selection: [], status: undefined, activity: undefined, fields: {} });
     const parsed = parseClientPresence(JSON.parse('{"cursor":{"x":1,"y":2,"z":3},"user":{"id":"x"},"__proto__":{"polluted":true},"extra":1}'));
-    expect(parsed).toEqual({ cursor: { x: 1, y: 2 }, viewport: null, selection: [], status: undefined, activity: undefined });
+    expect(parsed).toEqual({ cursor: { x: 1, y: 2 }, viewport: null, selection: [], status: undefined, activity: undefined, fields: { extra: 1 } });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("keeps own fields while together they serialise to 2 KiB at most, dropping one that would cross it", () => {
+    const big = "x".repeat(MAX_OWN_FIELDS_BYTES);
+    const parsed = parseClientPresence({ name: "Ada", huge: big, tool: "select" });
+    expect(parsed?.fields).toEqual({ name: "Ada", tool: "select" });
+    // Exactly at the bound is kept: {"k":"…"} is 8 bytes around the value, and "é" is two bytes.
+    const exact = "é".repeat((MAX_OWN_FIELDS_BYTES - 8) / 2);
+    expect(parseClientPresence({ k: exact })?.fields).toEqual({ k: exact });
+    expect(parseClientPresence({ k: `${exact}a` })?.fields).toEqual({});
   });
 
   it("refuses states of the wrong shape", () => {
@@ -104,7 +114,7 @@ describe("client presence validation", () => {
 });
 
 describe("message classification", () => {
-  const base: ClientPresence = { cursor: { x: 0, y: 0 }, viewport: null, selection: [], status: undefined, activity: undefined };
+  const base: ClientPresence = { cursor: { x: 0, y: 0 }, viewport: null, selection: [], status: undefined, activity: undefined, fields: EMPTY_FIELDS };
 
   it("names a message by the most important thing it changed", () => {
     expect(classify(undefined, base)).toBe("awareness");
@@ -113,6 +123,7 @@ describe("message classification", () => {
     expect(classify(base, { ...base, status: "away" })).toBe("idle_status");
     expect(classify(base, { ...base, activity: 5 })).toBe("idle_status");
     expect(classify(base, { ...base, cursor: { x: 9, y: 9 }, selection: ["t1"] })).toBe("awareness");
+    expect(classify(base, { ...base, cursor: { x: 9, y: 9 }, fields: { tool: "pen" } })).toBe("awareness");
     // A repeat (the provider's heartbeat) is plain awareness.
     expect(classify(base, { ...base })).toBe("awareness");
   });

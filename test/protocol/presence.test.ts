@@ -16,6 +16,7 @@ interface SeenState {
   viewport?: { center: { x: number; y: number }; zoom: number } | null;
   selection?: string[];
   status?: string;
+  [field: string]: unknown;
 }
 
 describe("presence between JSON and Yjs clients", () => {
@@ -55,6 +56,21 @@ describe("presence between JSON and Yjs clients", () => {
 
     alice.send({ type: "IdleStatus", is_active: false });
     await waitFor(() => seenBy(provider, owner.userId)?.status === "idle", "alice idle at bob");
+  });
+
+  it("relays own fields both ways: a JSON client's Awareness fields to Yjs clients, a provider's fields to JSON clients", async () => {
+    const { owner, bob, alice, provider } = await room();
+    alice.send({ type: "Awareness", state: { tool: "pen", selection: ["t1"] } });
+    alice.send({ type: "Awareness", state: { hovered: "t2", huge: "x".repeat(3000) } });
+    await waitFor(() => seenBy(provider, owner.userId)?.hovered === "t2", "alice's own fields at bob");
+    const state = seenBy(provider, owner.userId)!;
+    expect(state).toMatchObject({ tool: "pen", hovered: "t2", selection: ["t1"], user: { id: owner.userId } });
+    expect(state).not.toHaveProperty("huge");
+
+    await alice.next("UserJoined", (m) => m.user.user_id === bob.userId);
+    provider.provider.setAwarenessField("name", "Bob's tablet");
+    const awareness = await alice.next("Awareness", (m) => m.user_id === bob.userId && m.state.name === "Bob's tablet");
+    expect(awareness.state).toMatchObject({ user: { id: bob.userId, name: "bob" }, name: "Bob's tablet" });
   });
 
   it("keeps the final cursor position of a fast movement", async () => {
