@@ -76,6 +76,16 @@ export function createApp(core: Core, control: RoomControl): OpenAPIHono<AppEnv>
               "REST API of LiveShare, the real-time collaboration server for database-schema diagrams. Errors are `{ error: { code, message } }`. " +
               "The JSON WebSocket protocol is described by /api/protocol.schema.json; Yjs clients use /collab.",
           },
+          tags: [
+            { name: "Diagrams", description: "Your diagrams: list, create, rename, delete, read as JSON" },
+            { name: "Sharing", description: "Shares with people, finding people by name, the link (see `link_access` on PATCH /api/diagrams/{id})" },
+            { name: "Sessions", description: "Live rooms: Yjs clients join ws://HOST/collab with the room id, JSON clients /api/liveshare/ws" },
+            { name: "Snapshots", description: "A session's history, and restoring it" },
+            { name: "Users", description: "The caller" },
+            { name: "Development", description: "Development mode only (no AUTH_SECRET)" },
+            { name: "Operations", description: "Health, readiness, metrics: no token" },
+            { name: "Documentation", description: "This document, the JSON protocol's schema, these docs" },
+          ],
         }) as unknown as Record<string, unknown>),
       protocol: () => (protocol ??= protocolJsonSchema()),
     }),

@@ -5,7 +5,8 @@
  * derived from them.
  *
  * Lifecycle: the client sends `Auth` → the server answers `AuthSuccess` (or `AuthFailure` and closes),
- * then maybe `SnapshotRecovery`, a full `GraphState` and `RoomInfo` → real-time messages both ways →
+ * then a full `GraphState` and `RoomInfo` → real-time messages both ways → (a second `AuthSuccess`
+ * whenever the user's role changes while connected, e.g. a share or the link lowered to view) →
  * on close the others get `UserLeft`.
  *
  * Schema state: every table and relationship carries its server `version`. A `GraphState` with
@@ -153,14 +154,6 @@ export const serverMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("UserViewport"), user_id: z.string(), center: position, zoom: z.number() }),
   z.object({ type: z.literal("UserJoined"), user: remoteUserSchema }),
   z.object({ type: z.literal("UserLeft"), user_id: z.string() }),
-  /** The latest snapshot: `snapshot_data` is the base64 of a Yjs update holding the diagram. */
-  z.object({
-    type: z.literal("SnapshotRecovery"),
-    snapshot_id: z.string(),
-    snapshot_data: z.string(),
-    element_count: z.number(),
-    created_at: z.string(),
-  }),
   /** Another client's full presence state (presence state v1). */
   z.object({ type: z.literal("Awareness"), user_id: z.string(), state: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal("Error"), code: z.string(), message: z.string(), request_id: requestId }),
@@ -181,7 +174,6 @@ export const PRIORITY_OF: Readonly<Record<ClientMessageType | ServerMessageType,
   GraphOp: Priority.Critical,
   OpApplied: Priority.Critical,
   GraphState: Priority.Critical,
-  SnapshotRecovery: Priority.Critical,
   RequestFullSync: Priority.Normal,
   RoomInfo: Priority.Normal,
   UserJoined: Priority.Normal,

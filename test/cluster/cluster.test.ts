@@ -106,6 +106,21 @@ describe("two instances on one Redis (separate processes)", () => {
     await waitFor(() => ownerOnB.closeReasons.includes("session-ended"), "clients on B to learn the session ended");
   });
 
+  it("applies a link lowered and revoked on one instance to link-only clients on the other", async () => {
+    const apiA = new ApiClient(a.httpUrl);
+    const owner = await apiA.room("cluster-link-owner");
+    const visitor = await apiA.login("cluster-link-visitor");
+    expect((await apiA.request("PATCH", `/api/diagrams/${owner.diagramId}`, { token: owner.token, body: { link_access: "edit" } })).status).toBe(200);
+    const onB = connect(b, owner.roomId, visitor.token);
+    await synced(onB);
+    expect(onB.provider.authorizedScope).toBe("read-write");
+
+    expect((await apiA.request("PATCH", `/api/diagrams/${owner.diagramId}`, { token: owner.token, body: { link_access: "view" } })).status).toBe(200);
+    await waitFor(() => onB.provider.authorizedScope === "readonly", "the link visitor on B to become read-only");
+    expect((await apiA.request("PATCH", `/api/diagrams/${owner.diagramId}`, { token: owner.token, body: { link_access: "none" } })).status).toBe(200);
+    await waitFor(() => onB.closeReasons.includes("access-revoked"), "the link visitor on B to be disconnected");
+  });
+
   it("moves the clients of a SIGKILLed instance to the other through a load balancer, losing no acknowledged edit", async () => {
     const live = new Set([a.port, b.port]);
     const balancer = await startBalancer(() => [...live]);

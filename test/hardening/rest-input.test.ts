@@ -62,6 +62,17 @@ describe("REST input", () => {
     });
   }
 
+  it("answers a body sent as a form (curl -d without a content type) with 415 unsupported_media_type", async () => {
+    const response = await send(server, {
+      method: "POST",
+      path: "/api/diagrams",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Bearer ${who.owner.token}` },
+      chunks: ['{"name":"x"}'],
+    });
+    expect(response.status).toBe(415);
+    expect(response.body.error.code).toBe("unsupported_media_type");
+  });
+
   it("refuses a declared body over 1 MiB with 413 before reading it", async () => {
     const response = await send(server, {
       method: "POST",

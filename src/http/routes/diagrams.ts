@@ -210,6 +210,8 @@ export function diagramRoutes(core: Core, control: RoomControl) {
         control.emit({ type: "link-changed", diagramId: id, linkAccess: changes.link_access, shares: await core.diagrams.permissions(id) });
         core.logger("http").info({ diagramId: id, linkAccess: changes.link_access }, "link access changed");
       }
+      // Read again: the rename's document edit counts as the diagram's latest change too.
+      diagram = diagram && (await core.diagrams.get(id));
       if (!diagram) throw notFound("diagram");
       return c.json(await withRoom(diagram, role), 200);
     })
