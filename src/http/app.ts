@@ -16,6 +16,7 @@ import { sessionRoutes } from "./routes/sessions.ts";
 import { operatorRoutes } from "./routes/operator.ts";
 import { snapshotRoutes } from "./routes/snapshots.ts";
 import { serveEditor } from "./routes/editor.ts";
+import { schemaIoRoutes } from "./routes/schema-io.ts";
 
 export interface AppEnv {
   Variables: { identity: Identity };
@@ -115,6 +116,7 @@ export function createApp(core: Core, control: RoomControl): OpenAPIHono<AppEnv>
   app.use("/api/*", bufferBody);
   app.route("/api/me", meRoutes(core));
   app.route("/api/diagrams", diagramRoutes(core, control));
+  app.route("/api/diagrams", schemaIoRoutes(core));
   app.route("/api/liveshare/sessions", sessionRoutes(core, control));
   app.route("/api/liveshare/sessions", snapshotRoutes(core));
   return app;
