@@ -108,12 +108,17 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
   const edges = useMemo<RelationshipEdgeType[]>(() => {
     const cache = edgeCache.current;
     const byId = new Map<string, { from: RelationshipJson; edge: RelationshipEdgeType }>();
+    const centre = new Map(diagram.tables.map((t) => [t.id, t.x + 110]));
     const next = diagram.relationships.map((r) => {
       const isSelected = selected.has(r.id);
-      const sourceHandle = detailed ? `${r.from_columns[0]}:out` : TABLE_OUT;
+      // Leave each table on the side facing the other one, so a line never loops around a table.
+      const leftward = (centre.get(r.from_table) ?? 0) > (centre.get(r.to_table) ?? 0);
+      const [out, into] = leftward ? (["in", "out"] as const) : (["out", "in"] as const);
+      const sourceHandle = detailed ? `${r.from_columns[0]}:${out}` : leftward ? TABLE_IN : TABLE_OUT;
+      const targetHandle = detailed ? `${r.to_columns[0]}:${into}` : leftward ? TABLE_OUT : TABLE_IN;
       const old = cache.byId.get(r.id);
       const edge =
-        old && old.from === r && Boolean(old.edge.selected) === isSelected && old.edge.sourceHandle === sourceHandle
+        old && old.from === r && Boolean(old.edge.selected) === isSelected && old.edge.sourceHandle === sourceHandle && old.edge.targetHandle === targetHandle
           ? old.edge
           : {
               id: r.id,
@@ -121,7 +126,7 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
               source: r.from_table,
               sourceHandle,
               target: r.to_table,
-              targetHandle: detailed ? `${r.to_columns[0]}:in` : TABLE_IN,
+              targetHandle,
               selected: isSelected,
               data: { cardinality: r.cardinality, ...(r.name ? { name: r.name } : {}) },
             };
@@ -131,7 +136,7 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
     const same = next.length === cache.edges.length && next.every((e, i) => e === cache.edges[i]);
     edgeCache.current = { edges: same ? cache.edges : next, byId };
     return edgeCache.current.edges;
-  }, [diagram.relationships, selected, detailed]);
+  }, [diagram.relationships, diagram.tables, selected, detailed]);
 
   // Moves during a drag: at most one MoveTable per table per MOVE_INTERVAL_MS, the last one always.
   const pendingMoves = useRef(new Map<string, { x: number; y: number }>());

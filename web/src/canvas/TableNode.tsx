@@ -19,7 +19,11 @@ export type TableNodeData = {
 };
 export type TableNodeType = Node<TableNodeData, "table">;
 
-/** Handle ids name the column and the side: `${columnId}:in` (left) and `${columnId}:out` (right). */
+/**
+ * Handle ids name the column and the side: `${columnId}:in` (left) and `${columnId}:out` (right). All
+ * handles are sources (the canvas connects in loose mode), so a relationship can leave a table on
+ * whichever side faces the other table.
+ */
 export const handleId = (columnId: string, side: "in" | "out") => `${columnId}:${side}`;
 export const columnOfHandle = (handle: string | null | undefined) => handle?.replace(/:(in|out)$/, "");
 /** Below this zoom column rows are too small to read: a table shows its name only, relationships end at the table. */
@@ -43,7 +47,7 @@ export const TableNode = memo(function TableNode({ data, selected }: NodeProps<T
         data-table={table.name}
         aria-label={`Table ${table.name}, ${table.columns.length} columns`}
       >
-        <Handle type="target" position={Position.Left} id={TABLE_IN} isConnectable={false} />
+        <Handle type="source" position={Position.Left} id={TABLE_IN} isConnectable={false} />
         <div className="table-head" style={table.color ? { background: table.color } : undefined}>
           <span className="table-name">{table.name}</span>
         </div>
@@ -71,7 +75,7 @@ export const TableNode = memo(function TableNode({ data, selected }: NodeProps<T
         {table.columns.length === 0 && <li className="column empty">no columns</li>}
         {table.columns.map((column) => (
           <li key={column.id} className="column" data-column={column.name}>
-            <Handle type="target" position={Position.Left} id={handleId(column.id, "in")} isConnectable={!readOnly} />
+            <Handle type="source" position={Position.Left} id={handleId(column.id, "in")} isConnectable={!readOnly} />
             <span className="column-keys">
               {column.primary_key && <abbr title="primary key" className="mark pk">PK</abbr>}
               {foreignKeys.has(column.id) && <abbr title="foreign key" className="mark fk">FK</abbr>}

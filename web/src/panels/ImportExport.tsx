@@ -15,7 +15,9 @@ export function ImportExport({ diagramId, readOnly, onError }: { diagramId: stri
       const url = URL.createObjectURL(blob);
       const a = document.createElement("a");
       a.href = url;
-      a.download = `diagram.${format === "json" ? "json" : `${format}.${EXTENSION[format]}`}`;
+      // The server names the file after the diagram; this is the fallback.
+      const named = response.headers.get("content-disposition")?.match(/filename="?([^";]+)"?/)?.[1];
+      a.download = named ?? `diagram.${format === "json" ? "json" : `${format}.${EXTENSION[format]}`}`;
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 1000);
     } catch (e) {
@@ -44,19 +46,30 @@ export function ImportExport({ diagramId, readOnly, onError }: { diagramId: stri
   );
 }
 
+interface ImportResult {
+  tables: { added: string[]; changed: string[]; kept: string[]; removed: string[] };
+  relationships: { added: number; changed: number; kept: number; removed: number };
+  skipped: { line?: number; statement: string; reason: string }[];
+}
+
 function ImportDialog({ diagramId, onClose }: { diagramId: string; onClose: () => void }) {
   const [format, setFormat] = useState<Format>("postgres");
   const [mode, setMode] = useState<"merge" | "replace">("merge");
   const [source, setSource] = useState("");
   const [error, setError] = useState<string>();
+  const [result, setResult] = useState<string>();
   const [busy, setBusy] = useState(false);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
     try {
-      await api("POST", `/api/diagrams/${diagramId}/import`, { format, source, mode });
-      onClose();
+      const r = await api<ImportResult>("POST", `/api/diagrams/${diagramId}/import`, { format, source, mode });
+      const t = r.tables;
+      setResult(
+        `Imported: ${t.added.length} tables added, ${t.changed.length} changed, ${t.removed.length} removed, ${r.relationships.added} relationships added.` +
+          (r.skipped.length > 0 ? ` Skipped ${r.skipped.length} statements the diagram has no place for (${r.skipped.slice(0, 3).map((s) => s.reason).join("; ")}).` : ""),
+      );
     } catch (e) {
       if (e instanceof ApiError) {
         const { line, column } = e.details;
@@ -101,9 +114,14 @@ function ImportDialog({ diagramId, onClose }: { diagramId: string; onClose: () =
             {error}
           </p>
         )}
+        {result && (
+          <p role="status" className="notice">
+            {result}
+          </p>
+        )}
         <p className="actions">
           <button type="button" onClick={onClose}>
-            Cancel
+            {result ? "Close" : "Cancel"}
           </button>
           <button type="submit" className="primary" disabled={busy || !source.trim()}>
             Import
