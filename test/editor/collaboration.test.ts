@@ -98,4 +98,47 @@ describe("the editor, with two people in one diagram", { timeout: 120_000 }, () 
     expect(await tables(bob)).toEqual(await tables(alice));
     await snapshot(bob, "06-bob-back-online-converged");
   });
+
+  it("relates two columns by dragging from one to the other, edits columns, and undoes only one's own change", async () => {
+    const { alice, bob } = await aliceAndBob(await live.start());
+    // Two tables side by side (set up through the page's client; the drag below is what is tested).
+    await alice.evaluate(() => {
+      const client = (window as unknown as { liveshare: { apply(op: unknown): unknown } }).liveshare;
+      client.apply({ type: "CreateTable", name: "customers", x: 0, y: 0, columns: [{ name: "id", type: "uuid", primary_key: true, nullable: false }] });
+      client.apply({ type: "CreateTable", name: "invoices", x: 400, y: 0, columns: [{ name: "id", type: "uuid", primary_key: true, nullable: false }] });
+    });
+    await card(bob, "invoices").waitFor();
+
+    // Add a column to invoices in the panel, and make it NOT NULL.
+    await card(alice, "invoices").locator(".table-head").click();
+    await alice.getByLabel("New column name").fill("customer_id");
+    await alice.getByLabel("New column type").fill("uuid");
+    await alice.getByRole("button", { name: "Add column" }).click();
+    await card(bob, "invoices").locator('.column[data-column="customer_id"]').waitFor();
+    await alice.getByLabel("customer_id: nullable").uncheck();
+    await expect.poll(() => card(bob, "invoices").locator('.column[data-column="customer_id"] .mark.null').count()).toBe(0);
+
+    const from = (await card(alice, "invoices").locator('.column[data-column="customer_id"] .react-flow__handle-left').boundingBox())!;
+    const to = (await card(alice, "customers").locator('.column[data-column="id"] .react-flow__handle-right').boundingBox())!;
+    await alice.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await alice.mouse.down();
+    for (let i = 1; i <= 10; i++) await alice.mouse.move(from.x + ((to.x - from.x) * i) / 10 + 2, from.y + ((to.y - from.y) * i) / 10 + 2);
+    await alice.mouse.move(to.x + to.width / 2, to.y + to.height / 2);
+    await alice.mouse.up();
+    await bob.locator(".react-flow__edge").waitFor();
+    await card(bob, "invoices").locator('.column[data-column="customer_id"] .mark.fk').waitFor();
+    await snapshot(bob, "18-relationship-drawn-by-alice");
+
+    // Bob renames customers; Alice's Ctrl+Z takes back her relationship, not his rename.
+    await card(bob, "customers").locator(".table-head").click();
+    await bob.getByLabel("Table name").fill("clients");
+    await bob.getByLabel("Table name").press("Enter");
+    await card(alice, "clients").waitFor();
+    await alice.locator(".react-flow__pane").click({ position: { x: 600, y: 600 } });
+    await alice.keyboard.press("Control+z");
+    await bob.locator(".react-flow__edge").waitFor({ state: "detached" });
+    expect(await card(bob, "clients").count()).toBe(1);
+    await alice.keyboard.press("Control+Shift+z");
+    await bob.locator(".react-flow__edge").waitFor();
+  });
 });
