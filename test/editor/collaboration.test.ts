@@ -42,7 +42,7 @@ describe("the editor, with two people in one diagram", { timeout: 120_000 }, () 
     await snapshot(alice, "02-table-moved-by-bob-seen-by-alice");
   });
 
-  it("shows each person's cursor with their name, and their selection", async () => {
+  it("shows each person's cursor with their name and their selection, and follows a person's view", async () => {
     const { alice, bob } = await aliceAndBob(await live.start());
     await alice.getByRole("button", { name: "+ Table" }).click();
     await card(bob, "table_1").waitFor();
@@ -56,6 +56,16 @@ describe("the editor, with two people in one diagram", { timeout: 120_000 }, () 
     await alice.locator('.table-node[data-table="table_1"] .selected-by', { hasText: "bob" }).waitFor();
     expect(await alice.locator('.presence .person[data-user="bob"]').textContent()).toContain("Active");
     await snapshot(alice, "03-bob-cursor-and-selection-seen-by-alice");
+
+    // Clicking Bob in the presence list follows his view: Alice's canvas takes his zoom and centre.
+    const scale = (page: Page) => page.locator(".react-flow__viewport").evaluate((e) => new DOMMatrix(getComputedStyle(e).transform).a);
+    await bob.getByRole("button", { name: "Zoom In" }).click();
+    await bob.getByRole("button", { name: "Zoom In" }).click();
+    const bobs = await scale(bob);
+    expect(bobs).not.toBeCloseTo(await scale(alice), 2);
+    await alice.locator('.presence .person[data-user="bob"] button').click();
+    await expect.poll(() => scale(alice), { timeout: 10_000 }).toBeCloseTo(bobs, 2);
+    expect(await alice.locator('.presence .person[data-user="bob"]').textContent()).toContain("Following");
   });
 
   it("fades the cursor of someone who stopped moving and says they are Idle", async () => {

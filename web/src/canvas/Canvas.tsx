@@ -14,7 +14,7 @@ import {
 } from "@xyflow/react";
 import type { LiveShareClient, Peer } from "liveshare/client";
 import type { GraphOperation, RelationshipJson, SchemaJson, TableJson } from "../schema.ts";
-import { TABLE_IN, TABLE_OUT, TableNode, columnOfHandle, useDetailed, type SelectionMark, type TableNodeType } from "./TableNode.tsx";
+import { COMPACT_HANDLES, TABLE_IN, TABLE_OUT, TableNode, columnOfHandle, useDetailed, type SelectionMark, type TableNodeType } from "./TableNode.tsx";
 import { RelationshipEdge, type RelationshipEdgeType } from "./RelationshipEdge.tsx";
 import { RemoteCursors } from "./RemoteCursors.tsx";
 
@@ -93,7 +93,8 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
           position,
           selected: isSelected,
           // Keep measured size: without it React Flow hides the node until it measures it again.
-          ...(old?.measured ? { measured: old.measured } : {}),
+          ...(old?.measured && old.data.detailed === detailed ? { measured: old.measured } : {}),
+          ...(detailed ? {} : { handles: COMPACT_HANDLES }),
           data: { table: old && sameTable(old.data.table, table) ? old.data.table : table, foreignKeys: fks, selectedBy: marks, readOnly, detailed },
         };
       });
@@ -128,7 +129,7 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
               target: r.to_table,
               targetHandle,
               selected: isSelected,
-              data: { cardinality: r.cardinality, ...(r.name ? { name: r.name } : {}) },
+              data: { cardinality: r.cardinality, detailed, ...(r.name ? { name: r.name } : {}) },
             };
       byId.set(r.id, { from: r, edge });
       return edge;

@@ -2,7 +2,7 @@ import { memo } from "react";
 import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, type Edge, type EdgeProps } from "@xyflow/react";
 import type { Cardinality } from "../schema.ts";
 
-export type RelationshipEdgeData = { cardinality: Cardinality; name?: string };
+export type RelationshipEdgeData = { cardinality: Cardinality; name?: string; /** Labels only when they can be read. */ detailed: boolean };
 export type RelationshipEdgeType = Edge<RelationshipEdgeData, "relationship">;
 
 /**
@@ -24,7 +24,7 @@ export const RelationshipEdge = memo(function RelationshipEdge(props: EdgeProps<
   return (
     <>
       <BaseEdge path={path} markerEnd={markerEnd} className={selected ? "relationship selected" : "relationship"} />
-      <EdgeLabelRenderer>
+      {data?.detailed !== false && <EdgeLabelRenderer>
         <span
           className="cardinality"
           title={`${data?.name ? `${data.name}: ` : ""}${ends.words}`}
@@ -39,7 +39,7 @@ export const RelationshipEdge = memo(function RelationshipEdge(props: EdgeProps<
         >
           {ends.to}
         </span>
-      </EdgeLabelRenderer>
+      </EdgeLabelRenderer>}
     </>
   );
 });

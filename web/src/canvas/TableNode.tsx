@@ -31,6 +31,16 @@ export const DETAIL_ZOOM = 0.45;
 /** The table-level handles used below {@link DETAIL_ZOOM}. */
 export const TABLE_IN = "table:in";
 export const TABLE_OUT = "table:out";
+/** A compact table's fixed size (see styles.css), so its two handles need no measuring. */
+export const COMPACT = { width: 220, height: 56 } as const;
+/**
+ * A compact table's handles, declared on the node rather than rendered: hundreds of tables seen whole
+ * would otherwise be hundreds of handle components, each woken by every change on the canvas.
+ */
+export const COMPACT_HANDLES = [
+  { id: TABLE_IN, type: "source" as const, position: Position.Left, x: 0, y: COMPACT.height / 2, width: 1, height: 1 },
+  { id: TABLE_OUT, type: "source" as const, position: Position.Right, x: COMPACT.width, y: COMPACT.height / 2, width: 1, height: 1 },
+];
 /** True while the canvas is zoomed in enough to show columns; changes only when the threshold is crossed. */
 export const useDetailed = () => useStore((s) => s.transform[2] >= DETAIL_ZOOM);
 
@@ -47,12 +57,10 @@ export const TableNode = memo(function TableNode({ data, selected }: NodeProps<T
         data-table={table.name}
         aria-label={`Table ${table.name}, ${table.columns.length} columns`}
       >
-        <Handle type="source" position={Position.Left} id={TABLE_IN} isConnectable={false} />
         <div className="table-head" style={table.color ? { background: table.color } : undefined}>
           <span className="table-name">{table.name}</span>
         </div>
         <div className="column-count">{table.columns.length === 1 ? "1 column" : `${table.columns.length} columns`}</div>
-        <Handle type="source" position={Position.Right} id={TABLE_OUT} isConnectable={false} />
       </div>
     );
   }

@@ -48,6 +48,16 @@ function ConnectedEditor({ client, diagram, roomId, session }: { client: LiveSha
   const [dialog, setDialog] = useState<Dialog>();
   const [following, setFollowing] = useState<string | null>(null);
   const [error, setError] = useState<string>();
+  // The document's meta.name follows a rename made anywhere (the list, another editor, the API).
+  const [name, setName] = useState(() => client.name ?? diagram.name);
+  useEffect(() => {
+    const onName = (next: string | undefined) => setName(next ?? diagram.name);
+    client.on("name", onName);
+    return () => client.off("name", onName);
+  }, [client, diagram.name]);
+  useEffect(() => {
+    document.title = `${name} — LiveShare`;
+  }, [name]);
   const role = status.role ?? diagram.role;
   const readOnly = status.readOnly || !canEdit(role);
   const closed = status.closed?.final ? status.closed : undefined;
@@ -96,7 +106,7 @@ function ConnectedEditor({ client, diagram, roomId, session }: { client: LiveSha
         <a href="/" className="back">
           ← Diagrams
         </a>
-        <h1 className="diagram-name">{diagram.name}</h1>
+        <h1 className="diagram-name">{name}</h1>
         <SyncBadge status={status} />
         <span className="spacer" />
         <PresenceList peers={peers} me={session} following={following} onFollow={follow} />
@@ -139,7 +149,7 @@ function ConnectedEditor({ client, diagram, roomId, session }: { client: LiveSha
           <Inspector client={client} schema={schema} selection={selection} readOnly={readOnly} onError={setError} />
         )}
       </div>
-      {dialog === "share" && <ShareDialog diagram={diagram} role={role} onClose={() => setDialog(undefined)} />}
+      {dialog === "share" && <ShareDialog diagram={{ ...diagram, name }} role={role} onClose={() => setDialog(undefined)} />}
       {closed && <ClosedNotice closed={closed} diagramId={diagram.id} />}
     </div>
   );
