@@ -150,7 +150,7 @@ function ConnectedEditor({ client, diagram, roomId, session }: { client: LiveSha
         )}
       </div>
       {dialog === "share" && <ShareDialog diagram={{ ...diagram, name }} role={role} onClose={() => setDialog(undefined)} />}
-      {closed && <ClosedNotice closed={closed} diagramId={diagram.id} />}
+      {closed && <ClosedNotice closed={closed} diagramId={diagram.id} unsaved={status.unsyncedChanges} />}
     </div>
   );
 }

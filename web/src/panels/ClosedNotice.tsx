@@ -2,8 +2,8 @@ import type { ClientStatus } from "liveshare/client";
 import { closedWords } from "./status-words.ts";
 
 /** A connection that will not come back, said as what it is, with the way forward. */
-export function ClosedNotice({ closed, diagramId }: { closed: NonNullable<ClientStatus["closed"]>; diagramId: string }) {
-  const { title, body } = closedWords(closed.reason, closed.message);
+export function ClosedNotice({ closed, diagramId, unsaved }: { closed: NonNullable<ClientStatus["closed"]>; diagramId: string; unsaved: number }) {
+  const { title, body } = closedWords(closed.reason, closed.message, unsaved);
   return (
     <div className="overlay" role="alertdialog" aria-modal="true" aria-labelledby="closed-title" data-reason={closed.reason}>
       <div className="dialog">
