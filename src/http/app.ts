@@ -82,6 +82,7 @@ export function createApp(core: Core, control: RoomControl): OpenAPIHono<AppEnv>
             { name: "Sharing", description: "Shares with people, finding people by name, the link (see `link_access` on PATCH /api/diagrams/{id})" },
             { name: "Sessions", description: "Live rooms: Yjs clients join ws://HOST/collab with the room id, JSON clients /api/liveshare/ws" },
             { name: "Snapshots", description: "A session's history, and restoring it" },
+            { name: "Import, export and diff", description: "SQL DDL and DBML into a live diagram, the diagram out as DDL, DBML or JSON, and the changes between two versions" },
             { name: "Users", description: "The caller" },
             { name: "Development", description: "Development mode only (no AUTH_SECRET)" },
             { name: "Operations", description: "Health, readiness, metrics: no token" },
