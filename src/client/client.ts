@@ -99,6 +99,7 @@ export class LiveShareClient extends Emitter<ClientEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retries = 0;
   private destroyed = false;
+  private unwatchNetwork: (() => void) | undefined;
   /** `settled()` promises still waiting, rejected if the client is destroyed first. */
   private readonly waiting = new Set<(error: Error) => void>();
 
@@ -135,6 +136,7 @@ export class LiveShareClient extends Emitter<ClientEvents> {
     });
     this.presence = new PresenceHandle(this.provider.awareness!);
     this.wireEvents();
+    this.watchNetwork();
     metaOf(this.doc).observe((event) => {
       if (event.keysChanged.has("name")) this.emit("name", this.name);
     });
@@ -297,6 +299,7 @@ export class LiveShareClient extends Emitter<ClientEvents> {
     for (const fail of this.waiting) fail(new Error("the client was destroyed"));
     this.waiting.clear();
     this.tokens.destroy();
+    this.unwatchNetwork?.();
     this.provider.destroy();
     this.socket.destroy();
     this.undoManager.destroy();
@@ -339,6 +342,31 @@ export class LiveShareClient extends Emitter<ClientEvents> {
       this.emit("presence", this.presence.others());
       this.checkFollowed(false);
     });
+  }
+
+  /**
+   * In a browser, the page's `offline` / `online` events: a lost network (or the offline switch of
+   * developer tools and test drivers) can leave a socket half-open for a long time, so say offline
+   * at once and keep edits local, then reconnect as soon as the network is back.
+   */
+  private watchNetwork(): void {
+    const page = globalThis as { addEventListener?: (type: string, listener: () => void) => void; removeEventListener?: (type: string, listener: () => void) => void };
+    if (typeof page.addEventListener !== "function" || typeof page.removeEventListener !== "function") return;
+    const offline = () => {
+      if (this.destroyed || this.current.closed?.final) return;
+      this.socket.disconnect();
+      this.update({ connection: "offline" });
+    };
+    const online = () => {
+      if (this.destroyed || this.current.closed?.final) return;
+      void this.socket.connect();
+    };
+    page.addEventListener("offline", offline);
+    page.addEventListener("online", online);
+    this.unwatchNetwork = () => {
+      page.removeEventListener?.("offline", offline);
+      page.removeEventListener?.("online", online);
+    };
   }
 
   /** A close or a refused join. A final one stops reconnecting; a refused join is retried with back-off. */

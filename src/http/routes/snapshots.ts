@@ -1,6 +1,9 @@
+import * as Y from "yjs";
 import type { Core } from "../../core.ts";
 import { canEdit } from "../../rooms/access.ts";
 import { restoreSnapshot } from "../../snapshots/restore.ts";
+import { readSchema } from "../../schema-doc/index.ts";
+import { schemaJson } from "../../schema-doc/json-form.ts";
 import type { AppEnv } from "../app.ts";
 import { ErrorCode, HttpError, forbidden, notFound } from "../errors.ts";
 import { bearer, createRoute, errors, json, router, z } from "../openapi.ts";
@@ -36,6 +39,18 @@ const list = createRoute({
   request: { params: roomParams },
   responses: {
     200: json(z.object({ room_id: z.string(), diagram_id: z.string(), snapshots: z.array(snapshotSchema) }), "Snapshots, oldest first"),
+    ...errors(400, 401, 403, 404),
+  },
+});
+const preview = createRoute({
+  method: "get",
+  path: "/{room_id}/snapshots/{snapshot_id}",
+  tags,
+  summary: "One snapshot's diagram as JSON, read-only (the editor's history preview)",
+  security: bearer,
+  request: { params: snapshotParams },
+  responses: {
+    200: json(z.object({ id: z.string(), room_id: z.string(), diagram_id: z.string(), schema: schemaJson }), "The diagram as it was"),
     ...errors(400, 401, 403, 404),
   },
 });
@@ -77,6 +92,21 @@ export function snapshotRoutes(core: Core) {
         })),
       );
       return c.json({ room_id: roomId, diagram_id: session.diagram_id, snapshots }, 200);
+    })
+    .openapi(preview, async (c) => {
+      const { room_id: roomId, snapshot_id: snapshotId } = c.req.valid("param");
+      const { session } = await load(roomId, c.get("identity").userId);
+      const row = await core.snapshotStore.data(snapshotId);
+      if (!row || row.diagram_id !== session.diagram_id) throw notFound("snapshot");
+      const snapshot = await core.snapshots.load(row);
+      if (!snapshot) throw notFound("snapshot");
+      const doc = new Y.Doc();
+      try {
+        Y.applyUpdate(doc, snapshot.data);
+        return c.json({ id: snapshotId, room_id: roomId, diagram_id: session.diagram_id, schema: readSchema(doc) }, 200);
+      } finally {
+        doc.destroy();
+      }
     })
     .openapi(restore, async (c) => {
       const { room_id: roomId, snapshot_id: snapshotId } = c.req.valid("param");
