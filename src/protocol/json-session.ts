@@ -15,7 +15,7 @@ import type { Core } from "../core.ts";
 import type { CriticalLimiter } from "../extensions/rate-limit.ts";
 import type { Logger } from "../logger.ts";
 import type { RoomMember } from "../rooms/live-rooms.ts";
-import { applyOperation, OperationError, OperationErrorCode, type GraphOperation } from "../schema-doc/index.ts";
+import { applyOperation, OperationError, OperationErrorCode, readSchema, type GraphOperation } from "../schema-doc/index.ts";
 import type { JsonRoom, JsonRooms, RoomClient } from "./json-room.ts";
 import {
   decodeClientMessage,
@@ -24,10 +24,15 @@ import {
   PRIORITY_OF,
   PROTOCOL_VERSION,
   type ClientMessage,
+  type ClientMessageOf,
   type ServerMessage,
   type ServerMessageOf,
 } from "./messages.ts";
 import { JsonPresence, type JsonPresenceState } from "./presence-state.ts";
+import { applySchema } from "../schema-io/apply.ts";
+import { ImportRejected, planImport } from "../schema-io/merge-plan.ts";
+import { SchemaParseError } from "../schema-io/model.ts";
+import { parseSchema } from "../schema-io/parse/index.ts";
 import type { AuthoredChange } from "./version-delta.ts";
 
 /** What a session sends through; the transport serializes. */
@@ -207,6 +212,8 @@ export class JsonSession implements RoomClient {
         return this.refuse(ErrorCode.AlreadyAuthenticated, "this connection is already authenticated", true);
       case "GraphOp":
         return this.graphOp(message.op, message.request_id);
+      case "Import":
+        return this.importSchema(message);
       case "CursorMove":
         return this.publish(this.presence!.cursor(message.position));
       case "UserViewport":
@@ -341,6 +348,46 @@ export class JsonSession implements RoomClient {
     // Acknowledgements go out in order, each once its edit is durable.
     const receivedAt = this.receivedAt;
     this.acks = this.acks.then(() => this.acknowledge(room, origin, applied, requestId, receivedAt));
+  }
+
+  /**
+   * An `Import`: parsed first (a source that does not parse changes nothing and gets `parse_error`
+   * with line and column), then planned and applied as one transaction — every client receives one
+   * change — and answered with `ImportApplied` once durable. See `src/schema-io/live-import.ts`.
+   */
+  private importSchema(message: ClientMessageOf<"Import">): void {
+    const room = this.room!;
+    const requestId = message.request_id;
+    const answer = requestId !== undefined ? { request_id: requestId } : {};
+    if (this.readOnly) return this.refuse(ErrorCode.ReadOnly, "you have view-only access: the diagram was not changed", false, requestId);
+    if (this.services.limiter.charge(this.critical, room.roomId, this.userId, "document_update") === "disconnect") {
+      return this.close(CloseCode.RateLimited, CloseReason.RateLimited);
+    }
+    let result: Omit<ServerMessageOf<"ImportApplied">, "type" | "request_id">;
+    const origin = { source: "local" as const, context: { kind: "import", userId: this.userId } };
+    try {
+      const parsed = parseSchema(message.format, message.source);
+      let planned: typeof result | undefined;
+      room.document.transact(() => {
+        const { target, summary } = planImport(readSchema(room.document), parsed, message.mode);
+        planned = { ...summary, elements_changed: applySchema(room.document, target) };
+      }, origin);
+      result = planned!;
+    } catch (error) {
+      if (error instanceof SchemaParseError) {
+        this.send({ type: "Error", code: "parse_error", message: error.message, line: error.line, column: error.column, ...answer });
+        return;
+      }
+      if (error instanceof ImportRejected) return this.refuse("validation_failed", error.message, false, requestId);
+      this.log.error({ err: error, roomId: room.roomId, userId: this.userId }, "failed to apply Import");
+      return this.refuse(ErrorCode.InternalError, "the import could not be applied", false, requestId);
+    }
+    this.acks = this.acks.then(async () => {
+      const durable = await within(this.services.core.durableLog.settled(origin), this.services.ackTimeoutMs ?? 10_000);
+      if (this.phase !== "joined") return;
+      if (!durable) return this.close(CloseCode.StorageUnavailable, CloseReason.StorageUnavailable);
+      this.send({ type: "ImportApplied", ...result, ...answer });
+    });
   }
 
   private async acknowledge(

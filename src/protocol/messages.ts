@@ -18,6 +18,7 @@
  */
 import { z } from "zod";
 import { Priority } from "../awareness/priorities.ts";
+import { IMPORT_FORMATS, IMPORT_MODES } from "../schema-io/model.ts";
 import { graphOperationSchema, type GraphOperation, type RelationshipJson, type SchemaJson, type TableJson } from "../schema-doc/index.ts";
 import { parseWellFormedJson } from "./well-formed-json.ts";
 
@@ -71,6 +72,14 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("Auth"), token: z.string().max(8192), room_id: z.string().max(128) }),
   /** `op` is validated by `parseGraphOperation` when applied, so its errors name the field. */
   z.strictObject({ type: z.literal("GraphOp"), op: graphOpPayload, request_id: requestId }),
+  /** DDL or DBML applied to the diagram as one change, as `POST /api/diagrams/:id/import` does (see docs/schema-io.md). */
+  z.strictObject({
+    type: z.literal("Import"),
+    format: z.enum(IMPORT_FORMATS),
+    source: z.string().min(1),
+    mode: z.enum(IMPORT_MODES).default("merge"),
+    request_id: requestId,
+  }),
   z.strictObject({ type: z.literal("CursorMove"), position }),
   z.strictObject({ type: z.literal("IdleStatus"), is_active: z.boolean() }),
   z.strictObject({ type: z.literal("UserViewport"), center: position, zoom }),
@@ -83,6 +92,8 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("RequestFullSync") }),
 ]);
 export type ClientMessage = z.output<typeof clientMessageSchema>;
+/** The client message with tag `T`, e.g. `ClientMessageOf<"Import">`. */
+export type ClientMessageOf<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
 export type ClientMessageType = ClientMessage["type"];
 export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = clientMessageSchema.options.map((o) => o.shape.type.value);
 
@@ -110,6 +121,8 @@ export const schemaState = z.custom<SchemaJson>(
   (value) => typeof value === "object" && value !== null && Array.isArray((value as SchemaJson).tables) && Array.isArray((value as SchemaJson).relationships),
 );
 export const graphOperation = z.custom<GraphOperation>((value) => graphOperationSchema.safeParse(value).success);
+
+const importCounts = z.object({ added: z.number(), changed: z.number(), kept: z.number(), removed: z.number() });
 
 export const serverMessageSchema = z.discriminatedUnion("type", [
   z.object({
@@ -157,7 +170,19 @@ export const serverMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("UserLeft"), user_id: z.string() }),
   /** Another client's full presence state (presence state v1). */
   z.object({ type: z.literal("Awareness"), user_id: z.string(), state: z.record(z.string(), z.unknown()) }),
-  z.object({ type: z.literal("Error"), code: z.string(), message: z.string(), request_id: requestId }),
+  /** The answer to this client's own `Import`, once it is durable: what was added, changed, kept, removed and skipped. */
+  z.object({
+    type: z.literal("ImportApplied"),
+    mode: z.enum(IMPORT_MODES),
+    tables: z.object({ added: z.array(z.string()), changed: z.array(z.string()), kept: z.array(z.string()), removed: z.array(z.string()) }),
+    columns: importCounts,
+    relationships: importCounts,
+    skipped: z.array(z.object({ line: z.number().optional(), statement: z.string(), reason: z.string() })),
+    elements_changed: z.number(),
+    request_id: requestId,
+  }),
+  /** `line` and `column` (1-based) come with `parse_error`, the answer to an `Import` whose source does not parse. */
+  z.object({ type: z.literal("Error"), code: z.string(), message: z.string(), line: z.number().optional(), column: z.number().optional(), request_id: requestId }),
 ]);
 export type ServerMessage = z.output<typeof serverMessageSchema>;
 export type ServerMessageType = ServerMessage["type"];
@@ -174,6 +199,8 @@ export const PRIORITY_OF: Readonly<Record<ClientMessageType | ServerMessageType,
   AuthFailure: Priority.Critical,
   GraphOp: Priority.Critical,
   OpApplied: Priority.Critical,
+  Import: Priority.Critical,
+  ImportApplied: Priority.Critical,
   GraphState: Priority.Critical,
   RequestFullSync: Priority.Normal,
   RoomInfo: Priority.Normal,

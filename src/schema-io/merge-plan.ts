@@ -9,10 +9,9 @@ import { randomUUID } from "node:crypto";
 import { MAX_COLUMNS, MAX_KEY_COLUMNS, type ColumnJson, type RelationshipValues, type SchemaJson, type TableValues } from "../schema-doc/index.ts";
 import { foreignKeyName } from "./ddl/names.ts";
 import { layoutNewTables } from "./layout.ts";
-import type { ImportWarning, ParsedColumn, ParsedRelationship, ParsedSchema, ParsedTable } from "./model.ts";
+import type { ImportMode, ImportWarning, ParsedColumn, ParsedRelationship, ParsedSchema, ParsedTable } from "./model.ts";
 
-export const IMPORT_MODES = ["merge", "replace"] as const;
-export type ImportMode = (typeof IMPORT_MODES)[number];
+export { IMPORT_MODES, type ImportMode } from "./model.ts";
 
 /** The diagram as stored, without versions: what an import turns the live document into. */
 export interface SchemaValues {

@@ -8,6 +8,10 @@ import type { Cardinality, ReferentialAction } from "../schema-doc/index.ts";
 export const IMPORT_FORMATS = ["postgres", "mysql", "sqlite", "mssql", "dbml"] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
+/** `merge` keeps what the source does not mention; `replace` removes it (see merge-plan.ts). */
+export const IMPORT_MODES = ["merge", "replace"] as const;
+export type ImportMode = (typeof IMPORT_MODES)[number];
+
 /** The formats an export writes: every import format and the diagram's own JSON. */
 export const EXPORT_FORMATS = [...IMPORT_FORMATS, "json"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -26,9 +26,16 @@ export function migrationSql(diff: SchemaDiff, from: SchemaValues, to: SchemaVal
     return r.name ?? foreignKeyName(table.name, r.from_columns.map((id) => table.columns.find((c) => c.id === id)?.name ?? id));
   };
   const removedTables = new Set(diff.tables.removed.map((t) => t.id));
+  // Keys a changed primary or unique key holds up (the database refuses to drop the index under a
+  // foreign key): dropped with the others and declared again at the end.
+  const rekeyed = rekeyedTables(from, to);
+  const held = from.relationships.filter(
+    (r) => to.relationships.some((n) => n.id === r.id) && !diff.relationships.changed.some((c) => c.id === r.id) && (rekeyed.has(r.from_table) || rekeyed.has(r.to_table)),
+  );
+  const heldAgain = held.map((r) => to.relationships.find((n) => n.id === r.id) as RelationshipValues);
 
   // 1. Foreign keys that go or change, while their tables and columns still have their old names.
-  for (const r of [...diff.relationships.removed, ...diff.relationships.changed.map((c) => c.from)]) {
+  for (const r of [...diff.relationships.removed, ...diff.relationships.changed.map((c) => c.from), ...held]) {
     if (removedTables.has(r.from_table)) continue;
     const table = oldTables.get(r.from_table) as TableValues;
     statements.push(dialect === "mysql" ? `ALTER TABLE ${q(table.name)} DROP FOREIGN KEY ${q(fkName(r, oldTables))};` : `ALTER TABLE ${q(table.name)} DROP CONSTRAINT ${q(fkName(r, oldTables))};`);
@@ -54,7 +61,7 @@ export function migrationSql(diff: SchemaDiff, from: SchemaValues, to: SchemaVal
     statements.push(dialect === "mysql" ? `ALTER TABLE ${q(change.name)} COMMENT = ${quoteString(text, "mysql")};` : `COMMENT ON TABLE ${q(change.name)} IS ${change.to === undefined ? "NULL" : quoteString(text, "postgres")};`);
   }
   // 6. Foreign keys that are new or changed.
-  for (const r of [...diff.relationships.added, ...diff.relationships.changed.map((c) => c.to)]) {
+  for (const r of [...diff.relationships.added, ...diff.relationships.changed.map((c) => c.to), ...heldAgain]) {
     const table = newTables.get(r.from_table) as TableValues;
     const target = newTables.get(r.to_table) as TableValues;
     const names = (t: TableValues, ids: string[]) => ids.map((id) => q(t.columns.find((c) => c.id === id)?.name ?? id)).join(", ");
@@ -65,6 +72,13 @@ export function migrationSql(diff: SchemaDiff, from: SchemaValues, to: SchemaVal
     statements.push(`${sql};`);
   }
   return statements.length === 0 ? "-- no changes\n" : `${statements.join("\n\n")}\n`;
+}
+
+/** Tables (by id) in both versions whose primary key or unique columns differ. */
+function rekeyedTables(from: SchemaValues, to: SchemaValues): Set<string> {
+  const keys = (t: TableValues) => JSON.stringify([t.columns.filter((c) => c.primary_key).map((c) => c.id), t.columns.filter((c) => c.unique).map((c) => c.id).sort()]);
+  const before = new Map(from.tables.map((t) => [t.id, keys(t)]));
+  return new Set(to.tables.filter((t) => before.has(t.id) && before.get(t.id) !== keys(t)).map((t) => t.id));
 }
 
 /** Column additions, alterations and drops of one table, then its primary key and unique columns. */

@@ -254,6 +254,8 @@ export function defaultFor(expression: string, dialect: SqlDialect, type: string
     if (dialect === "mssql") return "CAST(getdate() AS date)";
     return dialect === "mysql" ? "(CURRENT_DATE)" : "CURRENT_DATE";
   }
+  // MySQL's and SQLite's booleans are integers: 0 and 1 become false and true where booleans are typed.
+  if ((lower === "0" || lower === "1") && dialect === "postgres" && /^bool/i.test(type)) return lower === "1" ? "true" : "false";
   if (lower === "true" || lower === "false") {
     if (dialect === "mssql") return lower === "true" ? "1" : "0";
     if (dialect === "postgres" && /^(tinyint|bit|int|smallint)/i.test(type)) return lower === "true" ? "1" : "0";

@@ -12,7 +12,7 @@ type ExportedField = ExportedTable["fields"][number];
 type ExportedRef = Exported["schemas"][number]["refs"][number];
 
 /** The tables and foreign keys of `database`; what it holds beyond them is reported in `warnings`. */
-export function fromDbmlDatabase(database: Database, warnings: ImportWarning[] = []): ParsedSchema {
+export function fromDbmlDatabase(database: Database, warnings: ImportWarning[] = [], sqlStrings = false): ParsedSchema {
   const exported = database.export();
   const tables: ParsedTable[] = [];
   const byName = new Map<string, ParsedTable>();
@@ -23,7 +23,7 @@ export function fromDbmlDatabase(database: Database, warnings: ImportWarning[] =
         warnings.push({ statement: `table ${schema.name}.${source.name}`, reason: "a table of that name was already imported from another schema" });
         continue;
       }
-      const table = toTable(source, warnings);
+      const table = toTable(source, warnings, sqlStrings);
       tables.push(table);
       byName.set(table.name, table);
     }
@@ -46,8 +46,8 @@ export function fromDbmlDatabase(database: Database, warnings: ImportWarning[] =
   return { tables, relationships, warnings };
 }
 
-function toTable(source: ExportedTable, warnings: ImportWarning[]): ParsedTable {
-  const columns = source.fields.map(toColumn);
+function toTable(source: ExportedTable, warnings: ImportWarning[], sqlStrings: boolean): ParsedTable {
+  const columns = source.fields.map((field) => toColumn(field, sqlStrings));
   for (const column of columns) {
     // A sequence is not part of the diagram, so neither is a default drawn from one.
     if (column.default !== undefined && /^nextval\s*\(/i.test(column.default)) {
@@ -76,7 +76,7 @@ function toTable(source: ExportedTable, warnings: ImportWarning[]): ParsedTable 
   return table;
 }
 
-function toColumn(field: ExportedField): ParsedColumn {
+function toColumn(field: ExportedField, sqlStrings: boolean): ParsedColumn {
   const column: ParsedColumn = {
     name: field.name,
     type: typeName(field.type),
@@ -84,7 +84,7 @@ function toColumn(field: ExportedField): ParsedColumn {
     primary_key: Boolean(field.pk),
     unique: Boolean(field.unique) || Boolean(field.pk),
   };
-  const value = defaultText(field.dbdefault);
+  const value = defaultText(field.dbdefault, sqlStrings);
   if (value !== undefined) column.default = value;
   if (typeof field.note === "string" && field.note !== "") column.comment = field.note;
   return column;
@@ -93,17 +93,21 @@ function toColumn(field: ExportedField): ParsedColumn {
 /** The column type as written; T-SQL's `IDENTITY(1,1)` is a property of the column, not of its type. */
 function typeName(type: unknown): string {
   const name = typeof type === "object" && type !== null ? (type as { type_name?: unknown }).type_name : undefined;
-  const text = typeof name === "string" ? name : "text";
+  // The PostgreSQL reader joins a two-word type's words.
+  const text = (typeof name === "string" ? name : "text").replace(/^doubleprecision\b/i, "double precision");
   return text.replace(/\s+IDENTITY\s*(\(\s*\d+\s*,\s*\d+\s*\))?/i, "").trim() || "text";
 }
 
-/** A default as SQL text: strings quoted, numbers and expressions as written; `DEFAULT NULL` is no default. */
-function defaultText(dbdefault: unknown): string | undefined {
+/**
+ * A default as SQL text: strings quoted, numbers and expressions as written; `DEFAULT NULL` is no
+ * default. The SQL readers hand strings over still escaped (`it''s`), the DBML reader unescaped.
+ */
+function defaultText(dbdefault: unknown, sqlStrings: boolean): string | undefined {
   if (typeof dbdefault !== "object" || dbdefault === null) return undefined;
   const { value, type } = dbdefault as { value?: unknown; type?: unknown };
   if (value === undefined || value === null) return undefined;
   const text = String(value);
-  if (type === "string") return `'${text.replaceAll("'", "''")}'`;
+  if (type === "string") return `'${sqlStrings ? text : text.replaceAll("'", "''")}'`;
   if (type === "boolean" && text.toLowerCase() === "null") return undefined;
   return text;
 }

@@ -13,13 +13,14 @@ type DbmlFormat = "postgres" | "mysql" | "mssql" | "dbml";
 export function parseSqlWithDbml(source: string, dialect: Exclude<DbmlFormat, "dbml">): ParsedSchema {
   const sorted = sortStatements(source, dialect);
   if (sorted.keptStatements.length === 0) return { tables: [], relationships: [], warnings: sorted.warnings };
+  const text = dialect === "postgres" ? spellTypesShort(sorted.kept) : sorted.kept;
   let database;
   try {
-    database = Parser.parse(sorted.kept, dialect);
+    database = Parser.parse(text, dialect);
   } catch (error) {
     throw toParseError(error) ?? locateByStatement(sorted.kept, sorted.keptStatements, dialect, error);
   }
-  const schema = fromDbmlDatabase(database, sorted.warnings);
+  const schema = fromDbmlDatabase(database, sorted.warnings, true);
   return dialect === "mysql" ? unescapeMysqlStrings(schema) : schema;
 }
 
@@ -38,6 +39,27 @@ function unescapeMysqlStrings(schema: ParsedSchema): ParsedSchema {
 }
 
 const MYSQL_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0" };
+
+/**
+ * The PostgreSQL reader drops `with time zone` from `timestamp with time zone` (pg_dump's spelling):
+ * such types are rewritten to their short names, padded with spaces so that positions stay the
+ * source's. String literals are left alone.
+ */
+function spellTypesShort(text: string): string {
+  const pad = (short: string) => (long: string) => short.padEnd(long.length, " ");
+  return text
+    .split(/('(?:[^']|'')*')/)
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : part
+            .replace(/\btimestamp(\s*\(\s*\d+\s*\))?\s+with\s+time\s+zone\b/gi, (long, p: string | undefined) => `timestamptz${p ? p.replace(/\s+/g, "") : ""}`.padEnd(long.length, " "))
+            .replace(/\btimestamp(\s*\(\s*\d+\s*\))?\s+without\s+time\s+zone\b/gi, (long, p: string | undefined) => `timestamp${p ? p.replace(/\s+/g, "") : ""}`.padEnd(long.length, " "))
+            .replace(/\btime\s+with\s+time\s+zone\b/gi, pad("timetz"))
+            .replace(/\btime\s+without\s+time\s+zone\b/gi, pad("time")),
+    )
+    .join("");
+}
 
 /** DBML source. */
 export function parseDbmlSource(source: string, warnings: ImportWarning[] = []): ParsedSchema {
