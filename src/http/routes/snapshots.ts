@@ -43,6 +43,7 @@ const list = createRoute({
   },
 });
 const preview = createRoute({
+  operationId: "getSnapshot",
   method: "get",
   path: "/{room_id}/snapshots/{snapshot_id}",
   tags,
