@@ -42,6 +42,23 @@ export interface Config {
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The modules that log (each its own child logger, `module` in every line): what LOG_LEVELS may name. */
+export const LOG_MODULES = [
+  "server",
+  "http",
+  "auth",
+  "connections",
+  "frames",
+  "durability",
+  "persistence",
+  "schema",
+  "presence",
+  "rate-limit",
+  "json-protocol",
+  "snapshots",
+  "cluster",
+] as const;
+
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const envSchema = z.object({
@@ -103,6 +120,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const moduleLogLevels: Record<string, LogLevel> = {};
   for (const pair of e.LOG_LEVELS?.split(",") ?? []) {
     const [module, level] = pair.trim().split("=") as [string, string];
+    if (!(LOG_MODULES as readonly string[]).includes(module)) {
+      throw new ConfigError(`invalid LOG_LEVELS: unknown module "${module}" (modules: ${LOG_MODULES.join(", ")})`);
+    }
     if (!(LOG_LEVELS as readonly string[]).includes(level)) {
       throw new ConfigError(`invalid LOG_LEVELS: unknown level "${level}" for module "${module}"`);
     }

@@ -213,12 +213,24 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
       return metricsServer?.port;
     },
     async listen() {
-      await server.listen();
+      await listenOn(server, config);
       if (config.metricsPort !== undefined) {
         metricsServer = await startMetricsServer(metrics.registry, { host: config.host, port: config.metricsPort, logger: log });
       }
       snapshots.start();
-      log.info({ host: config.host, port: server.address.port, database: db.kind, mode: config.authSecret ? "production" : "development" }, "listening");
+      const url = openUrl(config.host, server.address.port);
+      const development = !config.authSecret;
+      log.info(
+        {
+          host: config.host,
+          port: server.address.port,
+          url,
+          database: db.kind,
+          mode: development ? "development" : "production",
+          ...(development ? { token: `curl -s -X POST ${url}api/dev/token -H 'content-type: application/json' -d '{"username":"alice"}'` } : {}),
+        },
+        "listening",
+      );
       return server.address.port;
     },
     close() {
@@ -240,3 +252,28 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   };
 }
 
+/** Starts Hocuspocus's HTTP server; a port that is taken or not allowed rejects with one clear sentence. */
+async function listenOn(server: Server<ConnectionContext>, config: Config): Promise<void> {
+  let failed: ((error: Error) => void) | undefined;
+  const refused = new Promise<never>((_, reject) => {
+    failed = (error: NodeJS.ErrnoException) => {
+      const where = `${config.host}:${config.port}`;
+      if (error.code === "EADDRINUSE") reject(new Error(`PORT ${config.port} on HOST ${config.host} is already in use (another process listens on ${where}); stop it or set PORT`));
+      else if (error.code === "EACCES") reject(new Error(`not allowed to listen on ${where} (ports below 1024 need privileges); set PORT`));
+      else if (error.code === "EADDRNOTAVAIL") reject(new Error(`HOST ${config.host} is not an address of this machine; set HOST`));
+      else reject(error);
+    };
+    server.httpServer.once("error", failed);
+  });
+  try {
+    await Promise.race([server.listen(), refused]);
+  } finally {
+    if (failed) server.httpServer.off("error", failed);
+  }
+}
+
+/** The address a person opens in a browser: a wildcard HOST is reachable as localhost. */
+export function openUrl(host: string, port: number): string {
+  const name = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  return `http://${name}:${port}/`;
+}
