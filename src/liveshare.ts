@@ -237,6 +237,8 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
       closing ??= (async () => {
         log.info("shutting down: closing connections and storing open documents");
         await snapshots.stop();
+        // Before any connection closes: every changed room's last state, as the snapshot history's end.
+        await snapshots.snapshotAll("shutdown");
         // JSON clients hold their rooms' documents open: release them first, or destroy() waits forever.
         await jsonProtocol?.close();
         await server.destroy();

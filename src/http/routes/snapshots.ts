@@ -25,7 +25,9 @@ export function snapshotRoutes(core: Core) {
           size_bytes: row.size_bytes,
           element_count: row.element_count,
           compressed: row.compressed,
-          created_by: row.created_by,
+          reason: row.reason,
+          // The name this field had before `reason`; kept for existing clients.
+          created_by: row.reason,
           present_users: row.present_user_ids.map((id) => ({ user_id: id, name: names.get(id) ?? null })),
           changed_since_by: await core.snapshotStore.editorsSince(session.diagram_id, row.created_at),
         })),
@@ -41,7 +43,14 @@ export function snapshotRoutes(core: Core) {
       if (session.ended_at !== null) throw new HttpError(409, ErrorCode.Conflict, "the session has ended; start a new one to restore into");
       const snapshot = await core.snapshotStore.data(snapshotId);
       if (!snapshot || snapshot.diagram_id !== session.diagram_id) throw notFound("snapshot");
-      const changed = await restoreSnapshot(core, core.snapshots, roomId, snapshotId, identity);
-      return c.json({ room_id: roomId, snapshot_id: snapshotId, restored: true, elements_changed: changed });
+      const restored = await restoreSnapshot(core, core.snapshots, roomId, snapshotId, identity);
+      return c.json({
+        room_id: roomId,
+        snapshot_id: snapshotId,
+        restored: true,
+        elements_changed: restored.changed,
+        before_snapshot_id: restored.beforeSnapshotId ?? null,
+        after_snapshot_id: restored.afterSnapshotId ?? null,
+      });
     });
 }
