@@ -37,6 +37,8 @@ export interface Config {
   presenceSendBufferBytes: number;
   /** How often rate-limit violations are written to liveshare_rate_limits. */
   rateLimitFlushMs: number;
+  /** How often sessions' message counts are written to liveshare_sessions. */
+  messageCountFlushMs: number;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -94,6 +96,7 @@ const envSchema = z.object({
   PRESENCE_BATCH_MS: integer(0, 1000).default(100),
   PRESENCE_SEND_BUFFER_BYTES: integer(1024, 64 * 1024 * 1024).default(256 * 1024),
   RATE_LIMIT_FLUSH_MS: integer(10, 3600 * 1000).default(5000),
+  MESSAGE_COUNT_FLUSH_MS: integer(10, 3600 * 1000).default(5000),
 });
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -152,5 +155,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     presenceBatchMs: e.PRESENCE_BATCH_MS,
     presenceSendBufferBytes: e.PRESENCE_SEND_BUFFER_BYTES,
     rateLimitFlushMs: e.RATE_LIMIT_FLUSH_MS,
+    messageCountFlushMs: e.MESSAGE_COUNT_FLUSH_MS,
   };
 }

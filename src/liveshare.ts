@@ -27,6 +27,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { Access } from "./rooms/access.ts";
 import { LiveRooms } from "./rooms/live-rooms.ts";
+import { MessageCounts } from "./rooms/message-counts.ts";
 import { RoomControl } from "./rooms/room-control.ts";
 import type { Database } from "./storage/database.ts";
 import { DiagramStore } from "./storage/diagrams.ts";
@@ -123,6 +124,9 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     metrics,
   });
 
+  const sessions = new SessionStore(db);
+  const messageCounts = new MessageCounts({ sessions, rooms, flushMs: config.messageCountFlushMs, logger: log });
+
   const core: Core = {
     config,
     logger: logging.child,
@@ -130,7 +134,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     tokens,
     users: new UserStore(db),
     diagrams: new DiagramStore(db),
-    sessions: new SessionStore(db),
+    sessions,
     documents,
     access,
     rooms,
@@ -141,6 +145,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     presence,
     snapshotStore,
     snapshots,
+    messageCounts,
     async readiness() {
       const database = await db.ping().then(
         () => true,
@@ -197,7 +202,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   collab = new CollabEndpoint(server.hocuspocus, {
     maxPayload: config.maxMessageBytes,
     logger: logging.child("connections"),
-    stages: [frameGuard, presenceExtension],
+    stages: [frameGuard, messageCounts, presenceExtension],
   });
   jsonProtocol = new JsonProtocolEndpoint(core, {
     admission: server.hocuspocus.configuration.extensions.find((e): e is RoomLimit => e instanceof RoomLimit),
@@ -218,6 +223,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
         metricsServer = await startMetricsServer(metrics.registry, { host: config.host, port: config.metricsPort, logger: log });
       }
       snapshots.start();
+      messageCounts.start();
       const url = openUrl(config.host, server.address.port);
       const development = !config.authSecret;
       log.info(
@@ -244,6 +250,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
         await server.destroy();
         // Sockets that never got a document connection (Hocuspocus closes only the others).
         await collab?.close();
+        await messageCounts.stop();
         await metricsServer?.close();
         await bus?.close();
         if (!options.db) await db.close();

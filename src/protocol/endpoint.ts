@@ -114,6 +114,8 @@ export class JsonProtocolEndpoint {
     this.sessions.add(session);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       const buffer = toBuffer(data);
+      const roomId = session.roomId;
+      if (roomId) this.core.messageCounts.count(roomId);
       if (isBinary) session.handleBinary(buffer.byteLength);
       else session.handleText(buffer.toString("utf8"), buffer.byteLength);
     });
