@@ -10,6 +10,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** HS256 secret for access tokens; undefined means development mode. */
   authSecret: string | undefined;
+  /** Owners may find users this server has seen by name prefix (`USER_SEARCH=off` when the main application owns the directory). */
+  userSearch: boolean;
   production: boolean;
   logLevel: LogLevel;
   /** Per-module log levels, e.g. `{ persistence: "debug" }` from `LOG_LEVELS=persistence=debug`. */
@@ -76,6 +78,7 @@ const envSchema = z.object({
     .refine((v) => /^rediss?:\/\//.test(v), "must start with redis:// or rediss://")
     .optional(),
   AUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  USER_SEARCH: z.enum(["on", "off"]).default("on"),
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   LOG_LEVELS: z
@@ -138,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
     authSecret: e.AUTH_SECRET,
+    userSearch: e.USER_SEARCH === "on",
     production,
     logLevel: e.LOG_LEVEL,
     moduleLogLevels,

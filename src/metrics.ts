@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /**
- * Prometheus metrics with the original design's names. Labels stay bounded: message type, priority,
- * status, outcome, protocol — never a user, room, session or diagram id (those would grow without
- * limit; per-room detail is in the logs and in GET /api/liveshare/sessions/:room_id).
+ * Prometheus metrics, as docs/operations.md lists them. Labels stay bounded (docs/SPEC.md REST-12):
+ * message type, priority, status, outcome, protocol — never a user, room, session or diagram id
+ * (those would grow without limit; per-room detail is in the logs and in
+ * GET /api/liveshare/sessions/:room_id).
  */
 export function createMetrics() {
   const registry = new Registry();

@@ -1,6 +1,6 @@
 import { sameSelection, samePoint, sameViewport, type ClientPresence } from "./state.ts";
 
-/** Message priorities from the original design (metrics label values, in lower case). */
+/** Message priorities, docs/SPEC.md LIM-1 (metrics label values, in lower case). */
 export const Priority = {
   Volatile: "volatile",
   Low: "low",
@@ -10,7 +10,7 @@ export const Priority = {
 export type Priority = (typeof Priority)[keyof typeof Priority];
 
 /**
- * What a presence message is, by what it changed: the design's message types, used as the metrics
+ * What a presence message is, by what it changed (docs/SPEC.md LIM-1), used as the metrics
  * `message_type` label and as `liveshare_rate_limits.message_type`.
  */
 export const PresenceKind = {
@@ -28,7 +28,7 @@ export const PRIORITY_OF_KIND: Readonly<Record<PresenceKind, Exclude<Priority, "
   awareness: Priority.Normal,
 };
 
-/** Token buckets per connection (burst, refill per second): the original design's defaults. */
+/** Token buckets per connection (burst, refill per second): docs/SPEC.md LIM-2. */
 export const PRESENCE_BUCKETS: Readonly<Record<Exclude<Priority, "critical">, { burst: number; perSecond: number }>> = {
   volatile: { burst: 120, perSecond: 60 },
   low: { burst: 60, perSecond: 30 },

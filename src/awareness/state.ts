@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Presence state v1 (ARCHITECTURE.md), what every client in a room sees of every other:
+ * Presence state v1 (docs/SPEC.md PRES-1 to PRES-4), what every client in a room sees of every other:
  * `{ user: { id, name, color }, cursor: { x, y } | null, viewport: { center: { x, y }, zoom } | null,
  * selection: string[], status: "active" | "idle" | "away" }`.
  *

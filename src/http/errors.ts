@@ -11,6 +11,7 @@ export const ErrorCode = {
   NotFound: "not_found",
   Conflict: "conflict",
   PayloadTooLarge: "payload_too_large",
+  UnsupportedMediaType: "unsupported_media_type",
   Internal: "internal_error",
   Unavailable: "unavailable",
 } as const;

@@ -1,5 +1,4 @@
-import type { Context } from "hono";
-import { z } from "zod";
+import type { Context, MiddlewareHandler } from "hono";
 import { isUuid } from "../rooms/access.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
 
@@ -13,23 +12,20 @@ export function checkDeclaredLength(c: Context): void {
   if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
 }
 
-/** The request body parsed as JSON and validated; 400 with a message naming the field otherwise. */
-export async function body<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  const text = await readText(c);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, ErrorCode.InvalidJson, "the request body is not valid JSON");
+/**
+ * Reads a request's body with the size limit enforced while streaming, and as strict UTF-8, before
+ * the route's validator parses it: the validator then reads this copy (Hono's body cache).
+ */
+export const bufferBody: MiddlewareHandler = async (c, next) => {
+  if (c.req.raw.body && !c.req.raw.bodyUsed) {
+    const text = await readText(c);
+    // Hono keeps promises in its body cache (its type says values): `c.req.json()` and the others read from it.
+    const cache = c.req.bodyCache as Record<string, Promise<unknown>>;
+    cache.text = Promise.resolve(text);
+    cache.arrayBuffer = Promise.resolve(new TextEncoder().encode(text).buffer);
   }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join(".") || "body";
-    throw new HttpError(400, ErrorCode.ValidationFailed, `${field}: ${issue?.message ?? "invalid"}`);
-  }
-  return parsed.data;
-}
+  await next();
+};
 
 /** A path parameter that must be a UUID. */
 export function uuidParam(c: Context, name: string): string {
@@ -37,14 +33,6 @@ export function uuidParam(c: Context, name: string): string {
   if (!isUuid(value)) throw new HttpError(400, ErrorCode.InvalidId, `${name} must be a UUID`);
   return value.toLowerCase();
 }
-
-/** A display name: PostgreSQL text cannot hold NUL, so it is refused here rather than failing there (500). */
-export const nameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(255)
-  .refine((s) => !s.includes("\0"), "must not contain NUL characters");
 
 /**
  * The body as UTF-8 text, read with the size limit enforced while streaming: a chunked body declares

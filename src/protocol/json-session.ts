@@ -254,9 +254,7 @@ export class JsonSession implements RoomClient {
         return;
       }
       this.connection = connection;
-      const snapshot = await this.latestSnapshot(access.roomId);
-      if (this.phase !== "authenticating") return;
-      this.join(context, snapshot);
+      this.join(context);
     } catch (error) {
       const refusal = refusalOf(error);
       if (!refusal) this.log.error({ err: error, roomId: message.room_id }, "JSON client authentication failed unexpectedly");
@@ -272,7 +270,12 @@ export class JsonSession implements RoomClient {
     }
   }
 
-  private join(context: ConnectionContext, snapshot: ServerMessageOf<"SnapshotRecovery"> | undefined): void {
+  /**
+   * Joins the room: `AuthSuccess`, the full `GraphState`, `RoomInfo`. No `SnapshotRecovery`: its Yjs
+   * binary is of no use without Yjs, and the full state that follows is the current diagram, not an
+   * older one.
+   */
+  private join(context: ConnectionContext): void {
     const { core } = this.services;
     const document = this.connection!.document!;
     const { user, roomId } = context;
@@ -286,10 +289,6 @@ export class JsonSession implements RoomClient {
     this.clientId = room.presence.allocate(user);
 
     this.send({ type: "AuthSuccess", user_id: user.userId, room_id: roomId, protocol_version: PROTOCOL_VERSION, role: context.role, read_only: this.readOnlyFlag });
-    if (snapshot) {
-      this.send(snapshot);
-      this.log.info({ roomId, userId: user.userId, snapshotId: snapshot.snapshot_id, bytes: snapshot.snapshot_data.length }, "sending snapshot recovery");
-    }
     room.broadcaster.addClient(this);
     this.send(this.roomInfo(room));
 
@@ -402,24 +401,6 @@ export class JsonSession implements RoomClient {
     if (this.sender) this.sender.readOnly = value;
     const { user, roomId, role } = this.context;
     this.send({ type: "AuthSuccess", user_id: user.userId, room_id: roomId, protocol_version: PROTOCOL_VERSION, role, read_only: value });
-  }
-
-  private async latestSnapshot(roomId: string): Promise<ServerMessageOf<"SnapshotRecovery"> | undefined> {
-    try {
-      const snapshot = await this.services.core.snapshots?.latest(roomId);
-      if (!snapshot) return undefined;
-      return {
-        type: "SnapshotRecovery",
-        snapshot_id: snapshot.id,
-        snapshot_data: Buffer.from(snapshot.data).toString("base64"),
-        element_count: snapshot.element_count,
-        created_at: snapshot.created_at,
-      };
-    } catch (error) {
-      // Recovery is an optimisation: the full GraphState that follows carries everything.
-      this.log.warn({ err: error, roomId }, "latest snapshot unavailable; joining without it");
-      return undefined;
-    }
   }
 
   /** Read through a method: TypeScript would keep `phase` narrowed across the awaits above. */

@@ -5,7 +5,8 @@
  * derived from them.
  *
  * Lifecycle: the client sends `Auth` → the server answers `AuthSuccess` (or `AuthFailure` and closes),
- * then maybe `SnapshotRecovery`, a full `GraphState` and `RoomInfo` → real-time messages both ways →
+ * then a full `GraphState` and `RoomInfo` → real-time messages both ways → (a second `AuthSuccess`
+ * whenever the user's role changes while connected, e.g. a share or the link lowered to view) →
  * on close the others get `UserLeft`.
  *
  * Schema state: every table and relationship carries its server `version`. A `GraphState` with
@@ -47,7 +48,7 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Message priorities of the original design: one definition for presence, metrics and this protocol. */
+/** Message priorities (docs/SPEC.md LIM-1): one definition for presence, metrics and this protocol. */
 export { Priority };
 
 const coordinate = z.number().min(-1e9).max(1e9);
@@ -61,11 +62,14 @@ const requestId = z.union([z.string().max(64), z.number().int()]).optional();
 // Client → server
 // ---------------------------------------------------------------------------------------------
 
+/** A client's GraphOperation, checked when applied (`protocol.schema.json` documents it as a GraphOperation). */
+export const graphOpPayload = z.unknown();
+
 /** Objects are strict: an unknown key (including `__proto__`) is an error, not silently ignored. */
 export const clientMessageSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("Auth"), token: z.string().max(8192), room_id: z.string().max(128) }),
   /** `op` is validated by `parseGraphOperation` when applied, so its errors name the field. */
-  z.strictObject({ type: z.literal("GraphOp"), op: z.unknown(), request_id: requestId }),
+  z.strictObject({ type: z.literal("GraphOp"), op: graphOpPayload, request_id: requestId }),
   z.strictObject({ type: z.literal("CursorMove"), position }),
   z.strictObject({ type: z.literal("IdleStatus"), is_active: z.boolean() }),
   z.strictObject({ type: z.literal("UserViewport"), center: position, zoom }),
@@ -74,7 +78,7 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
    * `user` is always the token's identity, so a claimed one is ignored.
    */
   z.strictObject({ type: z.literal("Awareness"), state: z.record(z.string(), z.unknown()) }),
-  /** Asks for a full `GraphState` now (not in the original design; for a client that lost track). */
+  /** Asks for a full `GraphState` now (docs/SPEC.md JSON-17; for a client that lost track). */
   z.strictObject({ type: z.literal("RequestFullSync") }),
 ]);
 export type ClientMessage = z.output<typeof clientMessageSchema>;
@@ -100,10 +104,11 @@ export const remoteUserSchema = z.object({
 });
 export type RemoteUser = z.output<typeof remoteUserSchema>;
 
-const schemaState = z.custom<SchemaJson>(
+/** A diagram state (schema document v1 as JSON); documented as `SchemaState` in `protocol.schema.json`. */
+export const schemaState = z.custom<SchemaJson>(
   (value) => typeof value === "object" && value !== null && Array.isArray((value as SchemaJson).tables) && Array.isArray((value as SchemaJson).relationships),
 );
-const graphOperation = z.custom<GraphOperation>((value) => graphOperationSchema.safeParse(value).success);
+export const graphOperation = z.custom<GraphOperation>((value) => graphOperationSchema.safeParse(value).success);
 
 export const serverMessageSchema = z.discriminatedUnion("type", [
   z.object({
@@ -149,14 +154,6 @@ export const serverMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("UserViewport"), user_id: z.string(), center: position, zoom: z.number() }),
   z.object({ type: z.literal("UserJoined"), user: remoteUserSchema }),
   z.object({ type: z.literal("UserLeft"), user_id: z.string() }),
-  /** The latest snapshot: `snapshot_data` is the base64 of a Yjs update holding the diagram. */
-  z.object({
-    type: z.literal("SnapshotRecovery"),
-    snapshot_id: z.string(),
-    snapshot_data: z.string(),
-    element_count: z.number(),
-    created_at: z.string(),
-  }),
   /** Another client's full presence state (presence state v1). */
   z.object({ type: z.literal("Awareness"), user_id: z.string(), state: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal("Error"), code: z.string(), message: z.string(), request_id: requestId }),
@@ -177,7 +174,6 @@ export const PRIORITY_OF: Readonly<Record<ClientMessageType | ServerMessageType,
   GraphOp: Priority.Critical,
   OpApplied: Priority.Critical,
   GraphState: Priority.Critical,
-  SnapshotRecovery: Priority.Critical,
   RequestFullSync: Priority.Normal,
   RoomInfo: Priority.Normal,
   UserJoined: Priority.Normal,

@@ -1,6 +1,6 @@
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
 import type { Sql } from "../storage/database.ts";
-import type { Role, SharePermission } from "../storage/diagrams.ts";
+import { roleFrom, type LinkAccess, type Role, type SharePermission } from "../storage/diagrams.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -14,7 +14,10 @@ export interface RoomAccess {
   role: Role;
 }
 
-/** Who may do what: owner, editor (share "edit") or viewer (share "view"); answered from the database each time. */
+/**
+ * Who may do what: owner, editor or viewer — the higher of the user's share and the diagram's link
+ * access (`storage/diagrams.ts`, `roleFrom`); answered from the database each time.
+ */
 export class Access {
   /** Room id → diagram id; a session's diagram never changes, so this is safe to keep. */
   private readonly diagramOfRoom = new Map<string, string>();
@@ -29,8 +32,8 @@ export class Access {
     if (!isUuid(roomId) || roomId !== roomId.toLowerCase()) {
       throw new Refusal(CloseCode.BadRequest, CloseReason.InvalidRoomId, "room ids are lowercase UUIDs");
     }
-    const [row] = await this.sql.query<{ diagram_id: string; ended: boolean; owner_id: string; permission: SharePermission | null }>(
-      `SELECT s.diagram_id, s.ended_at IS NOT NULL AS ended, d.owner_id, sh.permission
+    const [row] = await this.sql.query<{ diagram_id: string; ended: boolean; owner_id: string; permission: SharePermission | null; link_access: LinkAccess }>(
+      `SELECT s.diagram_id, s.ended_at IS NOT NULL AS ended, d.owner_id, sh.permission, d.link_access
          FROM liveshare_sessions s
          JOIN diagrams d ON d.id = s.diagram_id
          LEFT JOIN diagram_shares sh ON sh.diagram_id = d.id AND sh.user_id = $2
@@ -39,8 +42,16 @@ export class Access {
     );
     if (!row) throw new Refusal(CloseCode.NotFound, CloseReason.UnknownRoom, "no such room");
     if (row.ended) throw new Refusal(CloseCode.Gone, CloseReason.SessionEnded, "the session has ended");
-    const role = roleFrom(row.owner_id, row.permission, userId);
+    const role = roleFrom(row.owner_id, row.permission, userId, row.link_access);
     if (!role) throw new Refusal(CloseCode.Forbidden, CloseReason.PermissionDenied, "no access to this diagram");
+    // Joining through the link counts as opening it: the diagram then shows in the user's list.
+    if (role !== roleFrom(row.owner_id, row.permission, userId)) {
+      await this.sql.query(
+        `INSERT INTO diagram_link_visits (diagram_id, user_id) VALUES ($1, $2)
+         ON CONFLICT (user_id, diagram_id) DO UPDATE SET last_opened_at = now()`,
+        [row.diagram_id, userId],
+      );
+    }
     this.diagramOfRoom.set(roomId, row.diagram_id);
     return { roomId, diagramId: row.diagram_id, role };
   }
@@ -69,11 +80,6 @@ export class Access {
   }
 }
 
-export function roleFrom(ownerId: string, permission: SharePermission | null, userId: string): Role | undefined {
-  if (ownerId === userId) return "owner";
-  if (permission === "edit") return "editor";
-  if (permission === "view") return "viewer";
-  return undefined;
-}
+export { roleFrom };
 
 export const canEdit = (role: Role | undefined): boolean => role === "owner" || role === "editor";

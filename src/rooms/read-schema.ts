@@ -1,10 +1,13 @@
 import * as Y from "yjs";
 import type { Core } from "../core.ts";
-import { readSchema, type SchemaJson } from "../schema-doc/index.ts";
+import { ElementVersions, readSchema, type SchemaJson } from "../schema-doc/index.ts";
 
 /**
  * The diagram as JSON. A room loaded on this instance answers from memory (with its live element
- * versions); otherwise the stored document is read — it holds every acknowledged edit.
+ * versions); otherwise the stored document is read — it holds every acknowledged edit — and each
+ * element reports the version the room would give it on loading (1: versions count changes within a
+ * room's lifetime, see `schema-doc/versions.ts`), so the answer does not depend on whether the room
+ * happens to be loaded.
  */
 export async function readDiagramSchema(core: Core, diagramId: string): Promise<SchemaJson & { diagram_id: string; schema_version: 1 }> {
   const session = await core.sessions.activeFor(diagramId);
@@ -16,9 +19,11 @@ export async function readDiagramSchema(core: Core, diagramId: string): Promise<
   const stored = await core.documents.load(diagramId);
   const doc = new Y.Doc();
   if (stored.update) Y.applyUpdate(doc, stored.update);
+  const versions = new ElementVersions(doc);
   try {
-    return { diagram_id: diagramId, schema_version: 1, ...readSchema(doc) };
+    return { diagram_id: diagramId, schema_version: 1, ...readSchema(doc, (id) => versions.versionOf(id)) };
   } finally {
+    versions.destroy();
     doc.destroy();
   }
 }

@@ -1,12 +1,14 @@
 import { CloseCode, CloseReason } from "../close-codes.ts";
-import type { Role } from "../storage/diagrams.ts";
-import type { LiveRooms } from "./live-rooms.ts";
+import { roleFrom, type LinkAccess, type Role, type SharePermission } from "../storage/diagrams.ts";
+import type { LiveRooms, RoomMember } from "./live-rooms.ts";
 
 /** A change to who may be in a room, applied to the live connections of every instance. */
 export type ControlEvent =
   | { type: "session-ended"; roomId: string }
   | { type: "diagram-deleted"; diagramId: string; roomIds: string[] }
-  | { type: "access-changed"; diagramId: string; userId: string; role: Role | null };
+  | { type: "access-changed"; diagramId: string; userId: string; role: Role | null }
+  /** The diagram's link access changed: every non-owner's role is the higher of `shares[user]` and the link. */
+  | { type: "link-changed"; diagramId: string; linkAccess: LinkAccess; shares: Record<string, SharePermission> };
 
 /**
  * Makes permission changes take effect at once for connected users: revoked users are disconnected
@@ -42,16 +44,36 @@ export class RoomControl {
           for (const member of this.rooms.membersOf(roomId)) {
             if (member.context.user.userId !== event.userId || member.context.role === "owner") continue;
             affected += 1;
-            if (event.role === null) {
-              member.close({ code: CloseCode.Forbidden, reason: CloseReason.AccessRevoked });
-            } else {
-              member.context.role = event.role;
-              member.readOnly = event.role === "viewer";
-            }
+            this.changeRole(member, event.role);
+          }
+        }
+        return affected;
+      }
+      case "link-changed": {
+        let affected = 0;
+        for (const roomId of this.rooms.roomsOfDiagram(event.diagramId)) {
+          for (const member of this.rooms.membersOf(roomId)) {
+            if (member.context.role === "owner") continue;
+            const { userId } = member.context.user;
+            const share = Object.hasOwn(event.shares, userId) ? (event.shares[userId] ?? null) : null;
+            const role = roleFrom("", share, userId, event.linkAccess) ?? null;
+            if (role === member.context.role) continue;
+            affected += 1;
+            this.changeRole(member, role);
           }
         }
         return affected;
       }
     }
+  }
+
+  /** Revoked (null): disconnected with a reason. Otherwise the member takes the role, read-only as a viewer. */
+  private changeRole(member: RoomMember, role: Role | null): void {
+    if (role === null) {
+      member.close({ code: CloseCode.Forbidden, reason: CloseReason.AccessRevoked });
+      return;
+    }
+    member.context.role = role;
+    member.readOnly = role === "viewer";
   }
 }

@@ -10,7 +10,7 @@ import type { SnapshotReason, SnapshotRow, SnapshotStore } from "../storage/snap
 import { decodeSnapshot, encodeSnapshot } from "./codec.ts";
 import { elementCount } from "./element-count.ts";
 
-/** How many recent snapshots each room keeps in memory (the original design's 10). */
+/** How many recent snapshots each room keeps in memory (docs/SPEC.md DUR-7). */
 export const SNAPSHOTS_IN_MEMORY = 10;
 
 export interface Snapshot {
@@ -39,7 +39,7 @@ export interface SnapshotManagerOptions {
 }
 
 /**
- * The original design's SnapshotManager: every interval, each loaded room whose document changed is
+ * Snapshots (docs/SPEC.md DUR-7): every interval, each loaded room whose document changed is
  * snapshotted — stored compactly with its size and element count, and the update log compacted into
  * the document state in the same transaction, so loading stays "latest state + short log tail".
  */

@@ -100,6 +100,11 @@ export class DocumentStore {
     return { stateBytes: state.length, compacted: rows.length };
   }
 
+  /** Appends one update to the diagram's log (a server-side edit of a diagram that has no room). */
+  async append(diagramId: string, update: Uint8Array, userId: string | null): Promise<void> {
+    await this.db.query("INSERT INTO diagram_updates (diagram_id, data, user_id) VALUES ($1, $2, $3)", [diagramId, update, userId]);
+  }
+
   /** Bytes stored for the diagram: compacted state plus log. */
   async storedBytes(diagramId: string): Promise<{ state: number; log: number; logEntries: number }> {
     const [row] = await this.db.query<{ state: number | null; log: number | null; entries: number }>(

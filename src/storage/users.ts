@@ -34,4 +34,13 @@ export class UserStore {
     const rows = await this.sql.query<User>("SELECT id, name FROM users WHERE id = ANY($1::uuid[])", [ids]);
     return new Map(rows.map((r) => [r.id, r.name]));
   }
+
+  /**
+   * Users whose name starts with `prefix` (case-insensitive), by name, at most `limit`: what the share
+   * dialog shows. Only users this server has seen sign in are known, and only id and name are told.
+   */
+  async search(prefix: string, limit: number): Promise<User[]> {
+    const pattern = `${prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.sql.query<User>("SELECT id, name FROM users WHERE lower(name) LIKE $1 ORDER BY lower(name), id LIMIT $2", [pattern, limit]);
+  }
 }

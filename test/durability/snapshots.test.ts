@@ -16,6 +16,7 @@ describe("snapshots", () => {
   };
   const logEntries = async (diagramId: string) => (await live.server.liveshare.core.documents.storedBytes(diagramId)).logEntries;
 
+  // SPEC: DUR-6, DUR-7, REST-9
   it("snapshots a changing room each interval, compacts the log, and stops when nothing changes", async () => {
     const server = await live.start({ SNAPSHOT_INTERVAL_MS: "200" });
     const { token, userId, roomId, diagramId } = await server.api.room();
@@ -41,6 +42,7 @@ describe("snapshots", () => {
     expect((await list(roomId, token))[0]!.element_count).toBe(2);
   });
 
+  // SPEC: DUR-7
   it("keeps only the configured number of stored snapshots", async () => {
     const server = await live.start({ SNAPSHOT_INTERVAL_MS: "150", SNAPSHOT_RETENTION: "2" });
     const { token, roomId } = await server.api.room();
@@ -59,6 +61,7 @@ describe("snapshots", () => {
     expect(server.liveshare.core.snapshots.inMemory(roomId).length).toBeGreaterThanOrEqual(4);
   });
 
+  // SPEC: DUR-8, REST-10
   it("restores a snapshot as a new change that reaches every client and survives a reload", async () => {
     const server = await live.start({ SNAPSHOT_INTERVAL_MS: "150" });
     const { token, roomId, diagramId } = await server.api.room();
@@ -85,6 +88,7 @@ describe("snapshots", () => {
     expect(readSchema(cold).tables.map((t) => t.name)).toEqual(["keep"]);
   });
 
+  // SPEC: DUR-8, REST-9, REST-10
   it("takes a snapshot before and after a restore, so that restoring the before-restore snapshot undoes it", async () => {
     const server = await live.start({ SNAPSHOT_INTERVAL_MS: "150" });
     const { token, roomId } = await server.api.room();
@@ -110,6 +114,7 @@ describe("snapshots", () => {
     await waitFor(() => tableNames(p.doc).sort().join() === "first,second", "the undo of the restore");
   });
 
+  // SPEC: DUR-9
   it("takes a shutdown snapshot of each changed room when the server stops gracefully", async () => {
     const server = await live.start({ SNAPSHOT_INTERVAL_MS: "3600000" });
     const changed = await server.api.room("changed");
@@ -129,6 +134,7 @@ describe("snapshots", () => {
     expect(untouchedReasons).not.toContain("shutdown");
   });
 
+  // SPEC: REST-10
   it("refuses restores from viewers and of snapshots of another diagram", async () => {
     const server = await live.start({ SNAPSHOT_INTERVAL_MS: "150" });
     const owner = await server.api.room("owner");

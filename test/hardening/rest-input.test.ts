@@ -43,11 +43,12 @@ describe("REST input", () => {
     { name: "a session for a diagram id that is not a UUID", method: "POST", path: () => "/api/liveshare/sessions", body: () => '{"diagram_id":"abc"}', status: 400, code: "validation_failed" },
     { name: "an unknown diagram", method: "GET", path: () => `/api/diagrams/${crypto.randomUUID()}`, status: 404, code: "not_found" },
     { name: "an unknown session", method: "DELETE", path: () => `/api/liveshare/sessions/${crypto.randomUUID()}`, status: 404, code: "not_found" },
-    { name: "an unknown route", method: "PATCH", path: () => `/api/diagrams/${diagramId}`, status: 404, code: "not_found" },
+    { name: "an unknown route", method: "POST", path: () => `/api/diagrams/${diagramId}`, status: 404, code: "not_found" },
     { name: "a path outside the API", method: "GET", path: () => "/../../etc/passwd", status: 404, code: "not_found" },
   ];
 
   for (const c of bad) {
+    // SPEC: REST-1, REST-2
     it(`answers ${c.name} with ${c.status} ${c.code}`, async () => {
       const body = c.body?.();
       const response = await send(server, {
@@ -62,6 +63,18 @@ describe("REST input", () => {
     });
   }
 
+  it("answers a body sent as a form (curl -d without a content type) with 415 unsupported_media_type", async () => {
+    const response = await send(server, {
+      method: "POST",
+      path: "/api/diagrams",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Bearer ${who.owner.token}` },
+      chunks: ['{"name":"x"}'],
+    });
+    expect(response.status).toBe(415);
+    expect(response.body.error.code).toBe("unsupported_media_type");
+  });
+
+  // SPEC: LIM-7
   it("refuses a declared body over 1 MiB with 413 before reading it", async () => {
     const response = await send(server, {
       method: "POST",
@@ -73,6 +86,7 @@ describe("REST input", () => {
     expect(response.body.error.code).toBe("payload_too_large");
   });
 
+  // SPEC: LIM-7
   it("closes the connection after a 413, so a keep-alive client's next request is answered", async () => {
     const refused = await send(server, {
       method: "POST",
@@ -85,6 +99,7 @@ describe("REST input", () => {
     expect(next.status).toBe(200);
   });
 
+  // SPEC: LIM-7
   it("refuses a chunked body that grows past 1 MiB with 413", async () => {
     const chunk = "x".repeat(64 * 1024);
     const response = await send(server, {
@@ -107,6 +122,7 @@ describe("REST input", () => {
     expect(response.body.name).toBe("chunked");
   });
 
+  // SPEC: REST-2
   it("stores SQL-looking input verbatim (every query is parameterised)", async () => {
     const name = "x'); DROP TABLE diagrams; --";
     const created = await server.api.request("POST", "/api/diagrams", { token: who.stranger.token, body: { name } });

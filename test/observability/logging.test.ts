@@ -54,6 +54,7 @@ describe("log levels", () => {
     return { lines: linesOf(server.output()), userId, roomId };
   }
 
+  // SPEC: DUR-9
   it("takes LOG_LEVEL as the floor and lets LOG_LEVELS raise single modules above it", async () => {
     const { lines, userId, roomId } = await runWithTraffic({ LOG_LEVEL: "warn", LOG_LEVELS: "server=info,connections=debug" });
 

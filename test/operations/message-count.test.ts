@@ -16,6 +16,7 @@ describe("a session's message_count and last_message_at", () => {
     return body as { message_count: number; last_message_at: string | null };
   };
 
+  // SPEC: REST-6
   it("counts the messages of Yjs and JSON clients in the room and when the last one arrived", async () => {
     const server = await live.start({ MESSAGE_COUNT_FLUSH_MS: "3600000" });
     const { token, roomId } = await server.api.room();

@@ -7,6 +7,7 @@ import { JsonClient } from "../protocol/json-client.ts";
 describe("graceful shutdown", () => {
   const live = liveShareFixture();
 
+  // SPEC: CLOSE-6
   it("closes Yjs and JSON clients alike with 4001 server-shutdown (docs/close-codes.md)", async () => {
     const server = await live.start();
     const { token, roomId } = await server.api.room();

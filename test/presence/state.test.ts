@@ -12,6 +12,7 @@ describe("presence state", () => {
     await server?.close();
   });
 
+  // SPEC: PRES-1, PRES-2
   it("relays a client's cursor, viewport and selection with the user and colour the server assigns", async () => {
     server = await newLiveShare();
     const owner = await server.api.room("alice");
@@ -36,6 +37,7 @@ describe("presence state", () => {
     expect(colorFor(owner.userId)).toBe(colorFor(owner.userId));
   });
 
+  // SPEC: PRES-2, PRES-3
   it("overwrites a spoofed user with the token's identity and drops unknown fields", async () => {
     server = await newLiveShare();
     const owner = await server.api.room("alice");
@@ -51,6 +53,7 @@ describe("presence state", () => {
     expect(state).not.toHaveProperty("secret");
   });
 
+  // SPEC: PRES-10
   it("relays presence handed in for a JSON client to Yjs clients, and removes it when the client leaves", async () => {
     server = await newLiveShare();
     const owner = await server.api.room("alice");
@@ -76,6 +79,7 @@ describe("presence state", () => {
     await waitFor(() => !states().has(clientId), "the JSON client's state removed");
   });
 
+  // SPEC: PRES-4
   it("drops an invalid state and keeps showing the last valid one", async () => {
     server = await newLiveShare();
     const owner = await server.api.room();

@@ -10,6 +10,7 @@ import { TokenBucket } from "../../src/awareness/token-bucket.ts";
 import { encodeAwarenessEntries } from "../../src/awareness/wire.ts";
 
 describe("token bucket", () => {
+  // SPEC: LIM-2
   it("allows a burst, then the refill rate, and never more than the burst", () => {
     const bucket = new TokenBucket(120, 60, 0);
     let taken = 0;
@@ -26,6 +27,7 @@ describe("token bucket", () => {
     expect(taken).toBe(120);
   });
 
+  // SPEC: LIM-3
   it("charges messages that are never dropped into debt", () => {
     const bucket = new TokenBucket(20, 10, 0);
     for (let i = 0; i < 20; i++) expect(bucket.charge(0)).toBeGreaterThanOrEqual(0);
@@ -37,6 +39,7 @@ describe("token bucket", () => {
 describe("activity", () => {
   const thresholds = { idleAfterMs: 30_000, awayAfterMs: 600_000 };
 
+  // SPEC: PRES-5
   it("goes idle after 30 s and away after 600 s without activity", () => {
     const activity = new Activity(0, thresholds);
     expect(activity.update(29_999)).toBe(false);
@@ -50,6 +53,7 @@ describe("activity", () => {
     expect(activity.status).toBe("active");
   });
 
+  // SPEC: PRES-7
   it("follows what the client reports: a hidden page is away until it reports otherwise", () => {
     const activity = new Activity(0, thresholds);
     activity.report("away", 1);
@@ -69,6 +73,7 @@ describe("activity", () => {
     expect(activity.status).toBe("active");
   });
 
+  // SPEC: PRES-7
   it("ranks a user's connections by the liveliest", () => {
     expect(liveliest(liveliest(undefined, "away"), "idle")).toBe("idle");
     expect(liveliest("active", "idle")).toBe("active");
@@ -76,6 +81,7 @@ describe("activity", () => {
 });
 
 describe("client presence validation", () => {
+  // SPEC: PRES-3
   it("fills in what a client left out and drops unknown fields and the claimed user", () => {
     expect(parseClientPresence({})).toEqual({ cursor: null, viewport: null, selection: [], status: undefined, activity: undefined });
     const parsed = parseClientPresence(JSON.parse('{"cursor":{"x":1,"y":2,"z":3},"user":{"id":"x"},"__proto__":{"polluted":true},"extra":1}'));
@@ -83,6 +89,7 @@ describe("client presence validation", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  // SPEC: PRES-3, PRES-4
   it("refuses states of the wrong shape", () => {
     const invalid: unknown[] = [
       null,
@@ -106,6 +113,7 @@ describe("client presence validation", () => {
 describe("message classification", () => {
   const base: ClientPresence = { cursor: { x: 0, y: 0 }, viewport: null, selection: [], status: undefined, activity: undefined };
 
+  // SPEC: LIM-1
   it("names a message by the most important thing it changed", () => {
     expect(classify(undefined, base)).toBe("awareness");
     expect(classify(base, { ...base, cursor: { x: 1, y: 0 } })).toBe("cursor");
@@ -152,6 +160,7 @@ describe("setAwarenessStates", () => {
 });
 
 describe("user colours", () => {
+  // SPEC: PRES-2
   it("gives every user a stable colour of their own", () => {
     const ids = Array.from({ length: 50 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
     const colors = ids.map(colorFor);
