@@ -47,10 +47,29 @@ export interface Config {
   /** Bytes held for sockets not authenticated yet: per socket and in all. */
   unauthenticatedBytesPerSocket: number;
   unauthenticatedBytesTotal: number;
+  /** How often sessions' message counts are written to liveshare_sessions. */
+  messageCountFlushMs: number;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The modules that log (each its own child logger, `module` in every line): what LOG_LEVELS may name. */
+export const LOG_MODULES = [
+  "server",
+  "http",
+  "auth",
+  "connections",
+  "frames",
+  "durability",
+  "persistence",
+  "schema",
+  "presence",
+  "rate-limit",
+  "json-protocol",
+  "snapshots",
+  "cluster",
+] as const;
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -93,6 +112,7 @@ const envSchema = z.object({
   MAX_UNAUTHENTICATED: integer(1, 10_000_000).default(1000),
   UNAUTHENTICATED_BYTES_PER_SOCKET: integer(1024, 1024 * 1024 * 1024).default(2 * 1024 * 1024),
   UNAUTHENTICATED_BYTES_TOTAL: integer(1024, 64 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  MESSAGE_COUNT_FLUSH_MS: integer(10, 3600 * 1000).default(5000),
 });
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -119,6 +139,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const moduleLogLevels: Record<string, LogLevel> = {};
   for (const pair of e.LOG_LEVELS?.split(",") ?? []) {
     const [module, level] = pair.trim().split("=") as [string, string];
+    if (!(LOG_MODULES as readonly string[]).includes(module)) {
+      throw new ConfigError(`invalid LOG_LEVELS: unknown module "${module}" (modules: ${LOG_MODULES.join(", ")})`);
+    }
     if (!(LOG_LEVELS as readonly string[]).includes(level)) {
       throw new ConfigError(`invalid LOG_LEVELS: unknown level "${level}" for module "${module}"`);
     }
@@ -154,5 +177,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUnauthenticated: e.MAX_UNAUTHENTICATED,
     unauthenticatedBytesPerSocket: e.UNAUTHENTICATED_BYTES_PER_SOCKET,
     unauthenticatedBytesTotal: e.UNAUTHENTICATED_BYTES_TOTAL,
+    messageCountFlushMs: e.MESSAGE_COUNT_FLUSH_MS,
   };
 }

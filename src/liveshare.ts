@@ -29,6 +29,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { Access } from "./rooms/access.ts";
 import { LiveRooms } from "./rooms/live-rooms.ts";
+import { MessageCounts } from "./rooms/message-counts.ts";
 import { RoomControl } from "./rooms/room-control.ts";
 import type { Database } from "./storage/database.ts";
 import { DiagramStore } from "./storage/diagrams.ts";
@@ -137,6 +138,9 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     metrics,
   });
 
+  const sessions = new SessionStore(db);
+  const messageCounts = new MessageCounts({ sessions, rooms, flushMs: config.messageCountFlushMs, logger: log });
+
   const core: Core = {
     config,
     logger: logging.child,
@@ -144,7 +148,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     tokens,
     users: new UserStore(db),
     diagrams: new DiagramStore(db),
-    sessions: new SessionStore(db),
+    sessions,
     documents,
     access,
     rooms,
@@ -155,6 +159,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     presence,
     snapshotStore,
     snapshots,
+    messageCounts,
     async readiness() {
       const database = await db.ping().then(
         () => true,
@@ -223,7 +228,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   collab = new CollabEndpoint(server.hocuspocus, {
     maxPayload: config.maxMessageBytes,
     logger: logging.child("connections"),
-    stages: [frameGuard, unauthenticated, presenceExtension],
+    stages: [frameGuard, unauthenticated, messageCounts, presenceExtension],
     unauthenticated,
   });
   jsonProtocol = new JsonProtocolEndpoint(core, {
@@ -241,23 +246,39 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
       return metricsServer?.port;
     },
     async listen() {
-      await server.listen();
+      await listenOn(server, config);
       if (config.metricsPort !== undefined) {
         metricsServer = await startMetricsServer(metrics.registry, { host: config.host, port: config.metricsPort, logger: log });
       }
       snapshots.start();
-      log.info({ host: config.host, port: server.address.port, database: db.kind, mode: config.authSecret ? "production" : "development" }, "listening");
+      messageCounts.start();
+      const url = openUrl(config.host, server.address.port);
+      const development = !config.authSecret;
+      log.info(
+        {
+          host: config.host,
+          port: server.address.port,
+          url,
+          database: db.kind,
+          mode: development ? "development" : "production",
+          ...(development ? { token: `curl -s -X POST ${url}api/dev/token -H 'content-type: application/json' -d '{"username":"alice"}'` } : {}),
+        },
+        "listening",
+      );
       return server.address.port;
     },
     close() {
       closing ??= (async () => {
         log.info("shutting down: closing connections and storing open documents");
         await snapshots.stop();
+        // Before any connection closes: every changed room's last state, as the snapshot history's end.
+        await snapshots.snapshotAll("shutdown");
         // JSON clients hold their rooms' documents open: release them first, or destroy() waits forever.
         await jsonProtocol?.close();
         await server.destroy();
         // Sockets that never got a document connection (Hocuspocus closes only the others).
         await collab?.close();
+        await messageCounts.stop();
         await metricsServer?.close();
         await bus?.close();
         if (!options.db) await db.close();
@@ -268,3 +289,28 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   };
 }
 
+/** Starts Hocuspocus's HTTP server; a port that is taken or not allowed rejects with one clear sentence. */
+async function listenOn(server: Server<ConnectionContext>, config: Config): Promise<void> {
+  let failed: ((error: Error) => void) | undefined;
+  const refused = new Promise<never>((_, reject) => {
+    failed = (error: NodeJS.ErrnoException) => {
+      const where = `${config.host}:${config.port}`;
+      if (error.code === "EADDRINUSE") reject(new Error(`PORT ${config.port} on HOST ${config.host} is already in use (another process listens on ${where}); stop it or set PORT`));
+      else if (error.code === "EACCES") reject(new Error(`not allowed to listen on ${where} (ports below 1024 need privileges); set PORT`));
+      else if (error.code === "EADDRNOTAVAIL") reject(new Error(`HOST ${config.host} is not an address of this machine; set HOST`));
+      else reject(error);
+    };
+    server.httpServer.once("error", failed);
+  });
+  try {
+    await Promise.race([server.listen(), refused]);
+  } finally {
+    if (failed) server.httpServer.off("error", failed);
+  }
+}
+
+/** The address a person opens in a browser: a wildcard HOST is reachable as localhost. */
+export function openUrl(host: string, port: number): string {
+  const name = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  return `http://${name}:${port}/`;
+}

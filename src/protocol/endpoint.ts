@@ -123,6 +123,8 @@ export class JsonProtocolEndpoint {
       const buffer = toBuffer(data);
       // Before AuthSuccess, what the session queues is held: bounded per socket and in all.
       if (unauthenticated && !unauthenticated.hold(ws, buffer.byteLength)) return;
+      const roomId = session.roomId;
+      if (roomId) this.core.messageCounts.count(roomId);
       if (isBinary) session.handleBinary(buffer.byteLength);
       else session.handleText(buffer.toString("utf8"), buffer.byteLength);
     });

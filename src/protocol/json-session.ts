@@ -126,6 +126,11 @@ export class JsonSession implements RoomClient {
     return this.readOnlyFlag;
   }
 
+  /** The room the client has joined; undefined before `AuthSuccess` and after the session closed. */
+  get roomId(): string | undefined {
+    return this.phase === "joined" ? this.context?.roomId : undefined;
+  }
+
   /** Resolves once the session has closed and released the room's document. */
   async finished(): Promise<void> {
     await this.authenticating;
