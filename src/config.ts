@@ -69,6 +69,7 @@ export const LOG_MODULES = [
   "json-protocol",
   "snapshots",
   "cluster",
+  "schema-io",
 ] as const;
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
