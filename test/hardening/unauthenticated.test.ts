@@ -44,6 +44,7 @@ describe("sockets that have not authenticated", () => {
   };
   const unauthenticated = (s: TestServer) => s.liveshare.core.hocuspocus.configuration.extensions.find((e) => e.extensionName === "unauthenticated-sockets") as unknown as { count: number; bytes: number };
 
+  // SPEC: LIM-9
   it("refuses a socket beyond MAX_UNAUTHENTICATED_PER_ADDRESS with too-many-connections, and admits one again once another authenticates", async () => {
     const s = await start({ MAX_UNAUTHENTICATED_PER_ADDRESS: "3" });
     const who = await actors(s, "unauth");
@@ -62,6 +63,7 @@ describe("sockets that have not authenticated", () => {
     expect(waiting.every((w) => w.open)).toBe(true);
   });
 
+  // SPEC: LIM-9
   it("refuses a socket beyond MAX_UNAUTHENTICATED in all, whatever its address", async () => {
     const s = await start({ MAX_UNAUTHENTICATED: "2" });
     await raw(s);
@@ -72,6 +74,7 @@ describe("sockets that have not authenticated", () => {
     expect(unauthenticated(s).count).toBe(2);
   });
 
+  // SPEC: LIM-9
   it("closes a /collab socket that sends more than UNAUTHENTICATED_BYTES_PER_SOCKET before authenticating, and forgets what it held", async () => {
     const s = await start({ UNAUTHENTICATED_BYTES_PER_SOCKET: String(64 * 1024) });
     const flooder = await raw(s);
@@ -82,6 +85,7 @@ describe("sockets that have not authenticated", () => {
     expect(unauthenticated(s).bytes).toBe(0);
   });
 
+  // SPEC: LIM-9
   it("closes sockets once what all unauthenticated sockets sent together passes UNAUTHENTICATED_BYTES_TOTAL", async () => {
     const s = await start({ UNAUTHENTICATED_BYTES_PER_SOCKET: String(64 * 1024), UNAUTHENTICATED_BYTES_TOTAL: String(100 * 1024) });
     const first = await raw(s);
@@ -93,6 +97,7 @@ describe("sockets that have not authenticated", () => {
     expect(first.open).toBe(true);
   });
 
+  // SPEC: LIM-9
   it("closes a JSON socket whose messages queued behind its Auth pass UNAUTHENTICATED_BYTES_PER_SOCKET", async () => {
     const s = await start({ UNAUTHENTICATED_BYTES_PER_SOCKET: String(32 * 1024) });
     const who = await actors(s, "unauth-json");
@@ -108,6 +113,7 @@ describe("sockets that have not authenticated", () => {
     expect(unauthenticated(s).bytes).toBe(0);
   });
 
+  // SPEC: LIM-9
   it("closes a /collab socket that does not authenticate within AUTH_TIMEOUT_MS with auth-timeout; an authenticated one stays", async () => {
     const s = await start({ AUTH_TIMEOUT_MS: "300" });
     const who = await actors(s, "deadline");
@@ -122,6 +128,7 @@ describe("sockets that have not authenticated", () => {
     expect(await json.closed()).toEqual({ code: CloseCode.Timeout, reason: CloseReason.AuthTimeout });
   });
 
+  // SPEC: LIM-10
   it("answers a document name that is not a room id itself, before anything prints it (no forged log line)", async () => {
     const s = await start({});
     const who = await actors(s, "forging");

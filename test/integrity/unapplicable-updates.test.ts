@@ -71,6 +71,7 @@ describe("updates that decode but do not apply", () => {
     return { who, diagramId, roomId, owner };
   };
 
+  // SPEC: DUR-12
   it("refuses the 27-byte self-parented update from an editor: socket closed with unapplicable-update, nothing applied, relayed or stored", async () => {
     const s = await start();
     const { who, diagramId, roomId, owner } = await room(s);
@@ -93,6 +94,7 @@ describe("updates that decode but do not apply", () => {
     expect(tableNames(serverDoc(s, roomId)!)).toEqual(["after", "honest"]);
   });
 
+  // SPEC: DUR-12
   it("refuses it sent before the authentication answer too (Hocuspocus queues it): the durable log checks it before applying", async () => {
     const s = await start();
     const { who, diagramId, roomId, owner } = await room(s);
@@ -107,6 +109,7 @@ describe("updates that decode but do not apply", () => {
     expect(await storedState(s.db, diagramId)).toBe(before);
   });
 
+  // SPEC: DUR-11
   it("loads, serves and compacts a diagram whose log already holds a bad row: skipped, logged and counted, every good edit kept", async () => {
     const s = await start();
     const { who, diagramId, roomId, owner } = await room(s);
@@ -145,6 +148,7 @@ describe("updates that decode but do not apply", () => {
     expect(await metric(s, "liveshare_update_log_rows_skipped_total")).toBeGreaterThanOrEqual(1);
   });
 
+  // SPEC: DUR-13
   it("tells a room that cannot be loaded as room-unavailable, to Yjs and JSON clients alike", async () => {
     const s = await start();
     const who = await actors(s, "unloadable");
