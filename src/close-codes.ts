@@ -8,6 +8,8 @@ export const CloseCode = {
   /** A frame larger than MAX_MESSAGE_BYTES (sent by the WebSocket layer itself). */
   MessageTooBig: 1009,
   InternalError: 1011,
+  /** Too many sockets are waiting to authenticate (from this address or in all): try again later. */
+  TryAgainLater: 1013,
   /** Hocuspocus's generic reset: reconnect and resync. */
   ResetConnection: 4205,
   BadRequest: 4400,
@@ -20,7 +22,7 @@ export const CloseCode = {
   /** The room already has MAX_USERS_PER_ROOM users; try again when someone leaves. */
   RoomFull: 4409,
   RateLimited: 4429,
-  /** The update could not be made durable yet: not acknowledged (it is retried) — reconnect. */
+  /** The update could not be made durable yet (it is retried), or the room could not be loaded: reconnect. */
   StorageUnavailable: 4503,
   ServerShutdown: 4001,
 } as const;
@@ -48,6 +50,16 @@ export const CloseReason = {
   UnknownMessageType: "unknown-message-type",
   /** A Yjs document update that does not decode. */
   MalformedUpdate: "malformed-update",
+  /** A Yjs document update that decodes but cannot be applied (it refers to itself, for example). */
+  UnapplicableUpdate: "unapplicable-update",
+  /** The room's document could not be loaded from storage; nothing is wrong with the client's access. */
+  RoomUnavailable: "room-unavailable",
+  /** No authentication within AUTH_TIMEOUT_MS of connecting. */
+  AuthTimeout: "auth-timeout",
+  /** Too many unauthenticated sockets from the client's address, or in all. */
+  TooManyConnections: "too-many-connections",
+  /** More sent before authenticating than the server holds for one socket, or for all of them. */
+  UnauthenticatedBufferFull: "unauthenticated-buffer-full",
   /** An awareness update that does not decode, or whose states are not JSON objects. */
   MalformedAwareness: "malformed-awareness",
   InternalError: "internal-error",

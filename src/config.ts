@@ -39,10 +39,38 @@ export interface Config {
   presenceSendBufferBytes: number;
   /** How often rate-limit violations are written to liveshare_rate_limits. */
   rateLimitFlushMs: number;
+  /** A socket (either endpoint) that has not authenticated by then is closed with `auth-timeout`. */
+  authTimeoutMs: number;
+  /** Sockets not authenticated yet: per remote address and in all. */
+  maxUnauthenticatedPerAddress: number;
+  maxUnauthenticated: number;
+  /** Bytes held for sockets not authenticated yet: per socket and in all. */
+  unauthenticatedBytesPerSocket: number;
+  unauthenticatedBytesTotal: number;
+  /** How often sessions' message counts are written to liveshare_sessions. */
+  messageCountFlushMs: number;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The modules that log (each its own child logger, `module` in every line): what LOG_LEVELS may name. */
+export const LOG_MODULES = [
+  "server",
+  "http",
+  "auth",
+  "connections",
+  "frames",
+  "durability",
+  "persistence",
+  "schema",
+  "presence",
+  "rate-limit",
+  "json-protocol",
+  "snapshots",
+  "cluster",
+  "schema-io",
+] as const;
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -80,6 +108,12 @@ const envSchema = z.object({
   PRESENCE_BATCH_MS: integer(0, 1000).default(100),
   PRESENCE_SEND_BUFFER_BYTES: integer(1024, 64 * 1024 * 1024).default(256 * 1024),
   RATE_LIMIT_FLUSH_MS: integer(10, 3600 * 1000).default(5000),
+  AUTH_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  MAX_UNAUTHENTICATED_PER_ADDRESS: integer(1, 1_000_000).default(50),
+  MAX_UNAUTHENTICATED: integer(1, 10_000_000).default(1000),
+  UNAUTHENTICATED_BYTES_PER_SOCKET: integer(1024, 1024 * 1024 * 1024).default(2 * 1024 * 1024),
+  UNAUTHENTICATED_BYTES_TOTAL: integer(1024, 64 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  MESSAGE_COUNT_FLUSH_MS: integer(10, 3600 * 1000).default(5000),
 });
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -106,6 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const moduleLogLevels: Record<string, LogLevel> = {};
   for (const pair of e.LOG_LEVELS?.split(",") ?? []) {
     const [module, level] = pair.trim().split("=") as [string, string];
+    if (!(LOG_MODULES as readonly string[]).includes(module)) {
+      throw new ConfigError(`invalid LOG_LEVELS: unknown module "${module}" (modules: ${LOG_MODULES.join(", ")})`);
+    }
     if (!(LOG_LEVELS as readonly string[]).includes(level)) {
       throw new ConfigError(`invalid LOG_LEVELS: unknown level "${level}" for module "${module}"`);
     }
@@ -136,5 +173,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     presenceBatchMs: e.PRESENCE_BATCH_MS,
     presenceSendBufferBytes: e.PRESENCE_SEND_BUFFER_BYTES,
     rateLimitFlushMs: e.RATE_LIMIT_FLUSH_MS,
+    authTimeoutMs: e.AUTH_TIMEOUT_MS,
+    maxUnauthenticatedPerAddress: e.MAX_UNAUTHENTICATED_PER_ADDRESS,
+    maxUnauthenticated: e.MAX_UNAUTHENTICATED,
+    unauthenticatedBytesPerSocket: e.UNAUTHENTICATED_BYTES_PER_SOCKET,
+    unauthenticatedBytesTotal: e.UNAUTHENTICATED_BYTES_TOTAL,
+    messageCountFlushMs: e.MESSAGE_COUNT_FLUSH_MS,
   };
 }

@@ -7,6 +7,11 @@ export interface ConnectionContext {
   role: Role;
   roomId: string;
   diagramId: string;
+  /**
+   * `LiveRooms.accessEpoch` when `role` was looked up, until the connection is confirmed as a room
+   * member with its current role (then undefined).
+   */
+  admittedAt?: number | undefined;
 }
 
 export function isConnectionContext(value: unknown): value is ConnectionContext {

@@ -6,6 +6,7 @@ import type { Metrics } from "./metrics.ts";
 import type { Presence } from "./awareness/presence.ts";
 import type { Access } from "./rooms/access.ts";
 import type { LiveRooms } from "./rooms/live-rooms.ts";
+import type { MessageCounts } from "./rooms/message-counts.ts";
 import type { Database } from "./storage/database.ts";
 import type { DiagramStore } from "./storage/diagrams.ts";
 import type { DocumentStore } from "./storage/documents.ts";
@@ -36,6 +37,8 @@ export interface Core {
   presence: Presence;
   snapshotStore: SnapshotStore;
   snapshots: SnapshotManager;
+  /** Sessions' message_count / last_message_at, counted in memory and written in batches. */
+  messageCounts: MessageCounts;
   /** Answers what `/readyz` reports: every dependency and whether it is up. */
   readiness(): Promise<Record<string, boolean>>;
 }

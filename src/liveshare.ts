@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { getRequestListener } from "@hono/node-server";
 import { Server } from "@hocuspocus/server";
 import type { Config } from "./config.ts";
+import { CloseReason } from "./close-codes.ts";
 import type { ConnectionContext } from "./context.ts";
 import type { Core } from "./core.ts";
 import { Tokens } from "./auth/tokens.ts";
@@ -21,12 +22,14 @@ import { RateLimitStore } from "./storage/rate-limits.ts";
 import { JsonProtocolEndpoint } from "./protocol/endpoint.ts";
 import { RoomLimit } from "./extensions/room-limit.ts";
 import { SchemaGuard } from "./extensions/schema-guard.ts";
+import { UnauthenticatedSockets } from "./extensions/unauthenticated.ts";
 import { createApp } from "./http/app.ts";
 import { startMetricsServer, type MetricsServer } from "./http/metrics-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { Access } from "./rooms/access.ts";
 import { LiveRooms } from "./rooms/live-rooms.ts";
+import { MessageCounts } from "./rooms/message-counts.ts";
 import { RoomControl } from "./rooms/room-control.ts";
 import type { Database } from "./storage/database.ts";
 import { DiagramStore } from "./storage/diagrams.ts";
@@ -73,6 +76,11 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   const rooms = new LiveRooms();
   const control = new RoomControl(rooms);
   const documents = new DocumentStore(db);
+  const storageLog = logging.child("persistence");
+  documents.onSkipped = (diagramId, rows) => {
+    metrics.updateLogRowsSkipped.inc(rows);
+    storageLog.error({ diagramId, skipped: rows }, "skipped stored updates that do not decode or would not apply");
+  };
   const updateLog = new UpdateLog(db);
   updateLog.onBatch = (entries, seconds, error) => {
     metrics.appendSeconds.observe(seconds);
@@ -81,7 +89,14 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   };
 
   const schemaGuard = new SchemaGuard({ rooms, logger: logging.child("schema"), onRepair: (n) => metrics.invariantRepairs.inc(n), onUnload: (roomId) => access.forget(roomId) });
-  const durableLog = new DurableLog({ log: updateLog, logger: logging.child("durability"), diagramOf: (roomId) => access.diagramOf(roomId) });
+  const frameGuard = new FrameGuard(logging.child("frames"), (reason) => metrics.updatesRefused.inc({ reason }));
+  const durableLog = new DurableLog({
+    log: updateLog,
+    logger: logging.child("durability"),
+    diagramOf: (roomId) => access.diagramOf(roomId),
+    checked: (frame) => frameGuard.checked(frame),
+    onRefused: (problem) => metrics.updatesRefused.inc({ reason: problem === "undecodable" ? CloseReason.MalformedUpdate : CloseReason.UnapplicableUpdate }),
+  });
 
   // Several instances: Hocuspocus's Redis extension syncs documents and awareness; the bus carries
   // LiveShare's own control events and once-per-room locks.
@@ -123,6 +138,9 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     metrics,
   });
 
+  const sessions = new SessionStore(db);
+  const messageCounts = new MessageCounts({ sessions, rooms, flushMs: config.messageCountFlushMs, logger: log });
+
   const core: Core = {
     config,
     logger: logging.child,
@@ -130,7 +148,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     tokens,
     users: new UserStore(db),
     diagrams: new DiagramStore(db),
-    sessions: new SessionStore(db),
+    sessions,
     documents,
     access,
     rooms,
@@ -141,6 +159,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     presence,
     snapshotStore,
     snapshots,
+    messageCounts,
     async readiness() {
       const database = await db.ping().then(
         () => true,
@@ -152,7 +171,16 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     },
   };
 
-  const frameGuard = new FrameGuard(logging.child("frames"));
+  const unauthenticated = new UnauthenticatedSockets(
+    {
+      perAddress: config.maxUnauthenticatedPerAddress,
+      total: config.maxUnauthenticated,
+      bytesPerSocket: config.unauthenticatedBytesPerSocket,
+      bytesTotal: config.unauthenticatedBytesTotal,
+      timeoutMs: config.authTimeoutMs,
+    },
+    logging.child("connections"),
+  );
   const app = createApp(core, control);
   const handleHttp = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   let jsonProtocol: JsonProtocolEndpoint | undefined;
@@ -168,12 +196,15 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     debounce: 5_000,
     maxDebounce: 30_000,
     flushDelay: config.flushDelayMs,
+    // The same per-socket bound as frames held by LiveShare before authentication.
+    maxUnauthenticatedQueueSize: config.unauthenticatedBytesPerSocket,
     extensions: [
       routing({ http: handleHttp, collab: () => collab, jsonProtocol: () => jsonProtocol }),
       ...(redis ? [redis] : []),
       metricsExtension({ metrics, rooms, logger: logging.child("connections") }),
-      authentication({ tokens: () => tokens, access, users: core.users, logger: logging.child("auth") }),
+      authentication({ tokens: () => tokens, access, users: core.users, rooms, logger: logging.child("auth") }),
       new RoomLimit({ maxUsers: config.maxUsersPerRoom, rooms, tokens: () => tokens, logger: logging.child("auth") }),
+      unauthenticated,
       frameGuard,
       presenceExtension,
       schemaGuard,
@@ -197,10 +228,12 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   collab = new CollabEndpoint(server.hocuspocus, {
     maxPayload: config.maxMessageBytes,
     logger: logging.child("connections"),
-    stages: [frameGuard, presenceExtension],
+    stages: [frameGuard, unauthenticated, messageCounts, presenceExtension],
+    unauthenticated,
   });
   jsonProtocol = new JsonProtocolEndpoint(core, {
     admission: server.hocuspocus.configuration.extensions.find((e): e is RoomLimit => e instanceof RoomLimit),
+    unauthenticated,
     limiter: new CriticalLimiter({ burst: config.criticalBurst, perSecond: config.criticalPerSecond, metrics, logger: logging.child("rate-limit"), violations }),
   });
 
@@ -213,23 +246,39 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
       return metricsServer?.port;
     },
     async listen() {
-      await server.listen();
+      await listenOn(server, config);
       if (config.metricsPort !== undefined) {
         metricsServer = await startMetricsServer(metrics.registry, { host: config.host, port: config.metricsPort, logger: log });
       }
       snapshots.start();
-      log.info({ host: config.host, port: server.address.port, database: db.kind, mode: config.authSecret ? "production" : "development" }, "listening");
+      messageCounts.start();
+      const url = openUrl(config.host, server.address.port);
+      const development = !config.authSecret;
+      log.info(
+        {
+          host: config.host,
+          port: server.address.port,
+          url,
+          database: db.kind,
+          mode: development ? "development" : "production",
+          ...(development ? { token: `curl -s -X POST ${url}api/dev/token -H 'content-type: application/json' -d '{"username":"alice"}'` } : {}),
+        },
+        "listening",
+      );
       return server.address.port;
     },
     close() {
       closing ??= (async () => {
         log.info("shutting down: closing connections and storing open documents");
         await snapshots.stop();
+        // Before any connection closes: every changed room's last state, as the snapshot history's end.
+        await snapshots.snapshotAll("shutdown");
         // JSON clients hold their rooms' documents open: release them first, or destroy() waits forever.
         await jsonProtocol?.close();
         await server.destroy();
         // Sockets that never got a document connection (Hocuspocus closes only the others).
         await collab?.close();
+        await messageCounts.stop();
         await metricsServer?.close();
         await bus?.close();
         if (!options.db) await db.close();
@@ -240,3 +289,28 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   };
 }
 
+/** Starts Hocuspocus's HTTP server; a port that is taken or not allowed rejects with one clear sentence. */
+async function listenOn(server: Server<ConnectionContext>, config: Config): Promise<void> {
+  let failed: ((error: Error) => void) | undefined;
+  const refused = new Promise<never>((_, reject) => {
+    failed = (error: NodeJS.ErrnoException) => {
+      const where = `${config.host}:${config.port}`;
+      if (error.code === "EADDRINUSE") reject(new Error(`PORT ${config.port} on HOST ${config.host} is already in use (another process listens on ${where}); stop it or set PORT`));
+      else if (error.code === "EACCES") reject(new Error(`not allowed to listen on ${where} (ports below 1024 need privileges); set PORT`));
+      else if (error.code === "EADDRNOTAVAIL") reject(new Error(`HOST ${config.host} is not an address of this machine; set HOST`));
+      else reject(error);
+    };
+    server.httpServer.once("error", failed);
+  });
+  try {
+    await Promise.race([server.listen(), refused]);
+  } finally {
+    if (failed) server.httpServer.off("error", failed);
+  }
+}
+
+/** The address a person opens in a browser: a wildcard HOST is reachable as localhost. */
+export function openUrl(host: string, port: number): string {
+  const name = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  return `http://${name}:${port}/`;
+}

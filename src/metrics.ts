@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /**
- * Prometheus metrics with the original design's names. Labels stay bounded: message type, priority,
- * status, outcome, protocol — never a user, room, session or diagram id (those would grow without
- * limit; per-room detail is in the logs and in GET /api/liveshare/sessions/:room_id).
+ * Prometheus metrics, as docs/operations.md lists them. Labels stay bounded (docs/SPEC.md REST-12):
+ * message type, priority, status, outcome, protocol — never a user, room, session or diagram id
+ * (those would grow without limit; per-room detail is in the logs and in
+ * GET /api/liveshare/sessions/:room_id).
  */
 export function createMetrics() {
   const registry = new Registry();
@@ -79,6 +80,17 @@ export function createMetrics() {
     documentsLoaded: new Counter({ name: "liveshare_documents_loaded_total", help: "Documents loaded from the database", registers }),
     documentLoadSeconds: new Histogram({ name: "liveshare_document_load_seconds", help: "Time to load a document from the database", buckets: latencyBuckets, registers }),
     connections: new Gauge({ name: "liveshare_connections", help: "Open client connections by protocol", labelNames: ["protocol"] as const, registers }),
+    updatesRefused: new Counter({
+      name: "liveshare_updates_refused_total",
+      help: "Client document updates refused before anything of them was applied: reason malformed-update|unapplicable-update",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    updateLogRowsSkipped: new Counter({
+      name: "liveshare_update_log_rows_skipped_total",
+      help: "Stored updates (log rows or states) skipped by a load or compaction because they do not decode or would not apply",
+      registers,
+    }),
     invariantRepairs: new Counter({ name: "liveshare_invariant_repairs_total", help: "Schema invariant repairs made after merges", registers }),
     redisUp: new Gauge({ name: "liveshare_redis_up", help: "1 when the Redis connection used for multi-instance mode is up", registers }),
     messagesDropped: new Counter({

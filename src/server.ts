@@ -17,7 +17,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const liveshare = await createLiveShare(config);
-  await liveshare.listen();
+  try {
+    await liveshare.listen();
+  } catch (error) {
+    // Release the database (and DATA_DIR's lock) before reporting: nothing was served.
+    await liveshare.close().catch(() => {});
+    throw error;
+  }
   const stop = async (signal: string) => {
     liveshare.core.logger("server").info({ signal }, "signal received");
     // Never hang a deploy: storing can wait on a database that is gone, and the update log already

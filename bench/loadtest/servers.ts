@@ -65,13 +65,14 @@ export interface LiveShareServerOptions {
 }
 
 /**
- * The Node.js flags of `npm start` (`node FLAGS… src/server.ts` in package.json): the server under
- * test runs as an operator runs it, heap limit included.
+ * The Node.js flags of `npm start` (`[exec] node FLAGS… src/server.ts` in package.json): the server
+ * under test runs as an operator runs it, heap limit included.
  */
 function startScriptNodeFlags(): string[] {
   const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
   const words = manifest.scripts.start.trim().split(/\s+/);
-  if (words[0] !== "node" || words.at(-1) !== "src/server.ts") throw new Error(`npm start is not "node FLAGS… src/server.ts": ${manifest.scripts.start}`);
+  if (words[0] === "exec") words.shift();
+  if (words[0] !== "node" || words.at(-1) !== "src/server.ts") throw new Error(`npm start is not "exec node FLAGS… src/server.ts": ${manifest.scripts.start}`);
   return words.slice(1, -1);
 }
 

@@ -8,7 +8,7 @@ export interface ActivityThresholds {
 }
 
 /**
- * One client's activity status, kept true by the server (ARCHITECTURE.md "Activity"):
+ * One client's activity status, kept true by the server (docs/SPEC.md PRES-5 to PRES-7):
  * - **active**: activity less than `idleAfterMs` ago;
  * - **idle**: no activity for `idleAfterMs` (or the client reported `"idle"` since its last activity);
  * - **away**: the client reported its page hidden (`"away"`), or no activity for `awayAfterMs`.

@@ -1,6 +1,6 @@
-import { sameSelection, samePoint, sameViewport, type ClientPresence } from "./state.ts";
+import { sameFields, sameSelection, samePoint, sameViewport, type ClientPresence } from "./state.ts";
 
-/** Message priorities from the original design (metrics label values, in lower case). */
+/** Message priorities, docs/SPEC.md LIM-1 (metrics label values, in lower case). */
 export const Priority = {
   Volatile: "volatile",
   Low: "low",
@@ -10,7 +10,7 @@ export const Priority = {
 export type Priority = (typeof Priority)[keyof typeof Priority];
 
 /**
- * What a presence message is, by what it changed: the design's message types, used as the metrics
+ * What a presence message is, by what it changed (docs/SPEC.md LIM-1), used as the metrics
  * `message_type` label and as `liveshare_rate_limits.message_type`.
  */
 export const PresenceKind = {
@@ -28,7 +28,7 @@ export const PRIORITY_OF_KIND: Readonly<Record<PresenceKind, Exclude<Priority, "
   awareness: Priority.Normal,
 };
 
-/** Token buckets per connection (burst, refill per second): the original design's defaults. */
+/** Token buckets per connection (burst, refill per second): docs/SPEC.md LIM-2. */
 export const PRESENCE_BUCKETS: Readonly<Record<Exclude<Priority, "critical">, { burst: number; perSecond: number }>> = {
   volatile: { burst: 120, perSecond: 60 },
   low: { burst: 60, perSecond: 30 },
@@ -37,25 +37,29 @@ export const PRESENCE_BUCKETS: Readonly<Record<Exclude<Priority, "critical">, { 
 
 /**
  * Classifies a client's state against the one it sent before. One awareness message may change several
- * fields; the most important change decides: a selection change (or a first state, or a repeat —
+ * fields; the most important change decides: a selection or own-field change (or a first state, or a repeat —
  * the provider's 15 s heartbeat) is Normal awareness; a status report, activity marker or viewport
  * change is Low; a message that only moves the cursor is Volatile.
  */
 export function classify(previous: ClientPresence | undefined, next: ClientPresence): PresenceKind {
-  if (!previous || !sameSelection(previous.selection, next.selection)) return PresenceKind.Awareness;
+  if (!previous || !sameSelection(previous.selection, next.selection) || !sameFields(previous.fields, next.fields)) return PresenceKind.Awareness;
   if (previous.status !== next.status || (next.activity !== undefined && previous.activity !== next.activity)) return PresenceKind.IdleStatus;
   if (!sameViewport(previous.viewport, next.viewport)) return PresenceKind.Viewport;
   if (!samePoint(previous.cursor, next.cursor)) return PresenceKind.Cursor;
   return PresenceKind.Awareness;
 }
 
-/** Whether the user did something visible between the two states (moved, panned, selected, typed). */
+/**
+ * Whether the user did something visible between the two states (moved, panned, selected, typed, or
+ * changed an own field such as the current tool).
+ */
 export function showsActivity(previous: ClientPresence | undefined, next: ClientPresence): boolean {
   if (!previous) return false;
   return (
     !samePoint(previous.cursor, next.cursor) ||
     !sameViewport(previous.viewport, next.viewport) ||
     !sameSelection(previous.selection, next.selection) ||
+    !sameFields(previous.fields, next.fields) ||
     (next.activity !== undefined && previous.activity !== next.activity)
   );
 }

@@ -328,7 +328,9 @@ export class RoomPresence {
     if (connection && !this.document.hasConnection(connection)) return;
     const state = slot.received!;
     const published = slot.published;
+    // The client's own fields first, so that no key of theirs can stand in for a v1 field.
     const next: PresenceState = {
+      ...state.fields,
       user: sender.user,
       cursor: state.cursor,
       viewport: state.viewport,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Presence state v1 (ARCHITECTURE.md), what every client in a room sees of every other:
+ * Presence state v1 (docs/SPEC.md PRES-1 to PRES-4), what every client in a room sees of every other:
  * `{ user: { id, name, color }, cursor: { x, y } | null, viewport: { center: { x, y }, zoom } | null,
  * selection: string[], status: "active" | "idle" | "away" }`.
  *
@@ -15,8 +15,12 @@ import { z } from "zod";
  *   client adopts it as its local state, and re-sending it is no report;
  * - `activity` (optional number, e.g. a timestamp): change it whenever the user does something the
  *   server cannot see (typing, scrolling a panel) — it counts as activity and is not relayed;
- * - unknown fields are dropped; a present field of the wrong shape makes the whole state invalid, and
- *   an invalid state is dropped (the sender's previous state stays), never relayed.
+ * - any other top-level field is the client's own (an application's current tool or hovered element,
+ *   what a standard Yjs binding sets, such as `name`): relayed as it is, after the v1 fields' keys are
+ *   taken out, while all of them together serialise to at most `MAX_OWN_FIELDS_BYTES` (2 KiB) — fields
+ *   are taken in order and one that would cross the bound is dropped, as is `__proto__`;
+ * - a present v1 field of the wrong shape makes the whole state invalid, and an invalid state is
+ *   dropped (the sender's previous state stays), never relayed.
  */
 export const PRESENCE_STATUSES = ["active", "idle", "away"] as const;
 export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
@@ -37,7 +41,7 @@ export interface PresenceUser {
   color: string;
 }
 
-/** What the server publishes for a client: presence state v1. */
+/** What the server publishes for a client: presence state v1 (plus the client's own fields, see above). */
 export interface PresenceState {
   user: PresenceUser;
   cursor: Point | null;
@@ -45,6 +49,9 @@ export interface PresenceState {
   selection: string[];
   status: PresenceStatus;
 }
+
+/** A client's own fields: everything outside presence v1, relayed as it is. */
+export type OwnFields = Readonly<Record<string, unknown>>;
 
 /** A validated client state: the fields a client controls, with its status report kept apart. */
 export interface ClientPresence {
@@ -55,7 +62,15 @@ export interface ClientPresence {
   status: PresenceStatus | undefined;
   /** The client's activity marker, if it sent one. */
   activity: number | undefined;
+  /** The client's own fields, bounded (`EMPTY_FIELDS` when none). */
+  fields: OwnFields;
 }
+
+/** Most bytes (UTF-8) the JSON of a state's own fields may take, all of them together. */
+export const MAX_OWN_FIELDS_BYTES = 2048;
+/** The keys of presence v1 and its client-side extras: never own fields. */
+const V1_KEYS: ReadonlySet<string> = new Set(["user", "cursor", "viewport", "selection", "status", "activity", "__proto__"]);
+export const EMPTY_FIELDS: OwnFields = Object.freeze({});
 
 /** Coordinates are canvas units; the bound keeps them finite and JSON-safe. */
 const coordinate = z.number().min(-1e9).max(1e9);
@@ -88,7 +103,53 @@ export function parseClientPresence(value: unknown): ClientPresence | undefined 
     selection: s.selection ?? [],
     status: s.status,
     activity: s.activity,
+    fields: ownFieldsOf(value),
   };
+}
+
+/**
+ * The fields of `state` outside presence v1, in order, each kept while the JSON of all those kept
+ * stays within `MAX_OWN_FIELDS_BYTES`; one that would cross it is dropped and the next is tried.
+ */
+export function ownFieldsOf(state: object): OwnFields {
+  let fields: Record<string, unknown> | undefined;
+  // The JSON of the kept fields: "{" + entries joined by "," + "}".
+  let bytes = 2;
+  for (const key of Object.keys(state)) {
+    if (V1_KEYS.has(key)) continue;
+    const value: unknown = (state as Record<string, unknown>)[key];
+    const text = JSON.stringify(value);
+    if (text === undefined) continue;
+    const entry = utf8Length(JSON.stringify(key)) + 1 + utf8Length(text) + (fields ? 1 : 0);
+    if (bytes + entry > MAX_OWN_FIELDS_BYTES) continue;
+    bytes += entry;
+    (fields ??= {})[key] = value;
+  }
+  return fields ?? EMPTY_FIELDS;
+}
+
+/** Whether two sets of own fields are the same (same keys in the same order, same JSON). */
+export function sameFields(a: OwnFields, b: OwnFields): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      // A surrogate pair: 4 bytes for 2 UTF-16 units (a lone surrogate is 3, as its replacement).
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 2;
+        i += 1;
+        continue;
+      }
+    }
+    if (c >= 0x800) bytes += 2;
+    else if (c >= 0x80) bytes += 1;
+  }
+  return bytes;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * A token bucket (the original design's rate-limiting algorithm): holds up to `burst` tokens and
+ * A token bucket (the rate limits of docs/SPEC.md LIM-2, LIM-3): holds up to `burst` tokens and
  * refills `perSecond` of them every second; each message takes one. Times are milliseconds from any
  * monotonic clock, passed in so one frame reads the clock once.
  *

@@ -6,6 +6,7 @@ import { CloseCode, CloseReason } from "../close-codes.ts";
 import type { Logger } from "../logger.ts";
 import { coalesceWrites } from "./coalesce.ts";
 import { FrameHeaderReader, type FrameHeader } from "./frame.ts";
+import type { UnauthenticatedSockets } from "../extensions/unauthenticated.ts";
 
 /** Hocuspocus's per-socket connection (authentication, document connections, message queues). */
 export type ClientConnection = ReturnType<Hocuspocus["handleConnection"]>;
@@ -30,6 +31,8 @@ export interface CollabEndpointOptions {
   heartbeatMs?: number;
   /** What every frame passes before Hocuspocus, in order. */
   stages?: FrameStage[];
+  /** Counts and times sockets until they authenticate (also one of the `stages`). */
+  unauthenticated?: UnauthenticatedSockets;
 }
 
 /**
@@ -91,8 +94,16 @@ export class CollabEndpoint {
   private accept(ws: WebSocket, request: IncomingMessage): void {
     const { logger } = this.options;
     logger.trace({ path: request.url }, "websocket connection accepted");
+    const { unauthenticated } = this.options;
+    const admitted = unauthenticated?.admit(ws, request.socket.remoteAddress ?? "", () => {
+      logger.info("no authentication in time; socket closed");
+      ws.close(CloseCode.Timeout, CloseReason.AuthTimeout);
+    });
+    if (admitted === false) return;
     coalesceWrites(ws);
-    const client = this.hocuspocus.handleConnection(ws, webRequestOf(request));
+    const webRequest = webRequestOf(request);
+    unauthenticated?.track(webRequest, ws);
+    const client = this.hocuspocus.handleConnection(ws, webRequest);
     const stages = this.options.stages ?? [];
     const headers = new FrameHeaderReader();
     let failed = false;

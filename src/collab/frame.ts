@@ -9,6 +9,12 @@ export interface FrameHeader {
   address: string;
   /** The document name: the address up to a `\0`. */
   room: string;
+  /**
+   * The address names a room by its id (a lowercase UUID), optionally followed by `\0` and a
+   * session id of letters, digits, `-` and `_`: nothing else is a document a client may open, and
+   * nothing else reaches Hocuspocus (which would print a client-chosen name, newlines and all).
+   */
+  roomIsId: boolean;
   type: number;
   /** Offset of the first byte after the type. */
   bodyOffset: number;
@@ -16,6 +22,8 @@ export interface FrameHeader {
 
 /** Strict UTF-8, as lib0 decodes strings: a frame with invalid UTF-8 in its address is malformed. */
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+const ROOM_ADDRESS = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:\u0000[A-Za-z0-9_-]{1,64})?$/;
 
 /**
  * Reads frame headers of one socket. A client sends nearly every frame to the same document, so the
@@ -26,9 +34,10 @@ export class FrameHeaderReader {
   private addressBytes: Uint8Array | undefined;
   private address = "";
   private room = "";
+  private roomIsId = false;
   /** Where the last `varUint` ended. */
   private position = 0;
-  private readonly header: FrameHeader = { bytes: new Uint8Array(0), address: "", room: "", type: 0, bodyOffset: 0 };
+  private readonly header: FrameHeader = { bytes: new Uint8Array(0), address: "", room: "", roomIsId: false, type: 0, bodyOffset: 0 };
 
   /**
    * The frame's header, or undefined when the frame is too short or its address is not UTF-8. The
@@ -49,6 +58,7 @@ export class FrameHeaderReader {
       this.addressBytes = bytes.slice(start, end);
       const separator = this.address.indexOf("\u0000");
       this.room = separator === -1 ? this.address : this.address.slice(0, separator);
+      this.roomIsId = ROOM_ADDRESS.test(this.address);
     }
     const type = this.varUint(bytes, end);
     if (type < 0) return undefined;
@@ -56,6 +66,7 @@ export class FrameHeaderReader {
     header.bytes = bytes;
     header.address = this.address;
     header.room = this.room;
+    header.roomIsId = this.roomIsId;
     header.type = type;
     header.bodyOffset = this.position;
     return header;

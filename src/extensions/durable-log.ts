@@ -8,6 +8,7 @@ import type { Logger } from "../logger.ts";
 import type { UpdateLog } from "../storage/update-log.ts";
 import { addressPrefixLength } from "../awareness/wire.ts";
 import { FOREIGN_KEY_VIOLATION } from "./persistence.ts";
+import { updateProblem, type UpdateProblem } from "../collab/update-check.ts";
 
 /** y-protocols message numbers (the Hocuspocus wire format wraps them in a document-name prefix). */
 const MessageType = { Sync: 0, SyncReply: 4 } as const;
@@ -18,17 +19,23 @@ export interface DurableLogOptions {
   logger: Logger;
   /** Room id → diagram id for server-side edits, which carry no connection context. */
   diagramOf: (roomId: string) => Promise<string | undefined>;
+  /** True for a frame whose update the frame guard has checked already (`updateProblem`). */
+  checked?: (frame: Uint8Array) => boolean;
+  /** A client's update was refused: it does not decode, or it would not apply. */
+  onRefused?: (problem: UpdateProblem) => void;
 }
 
 /** Hocuspocus's SyncStatus message: the acknowledgement of one sync step 2 or update. */
 const SYNC_STATUS = 8;
 
 /**
- * Acknowledged means durable; applied does not wait for it. A client's document update is handed
- * to the update log (group commit) in `beforeHandleMessage` and Hocuspocus applies and broadcasts it
- * at once — peers never wait for the disk — but every SyncStatus (the acknowledgement that brings the
- * provider's `unsyncedChanges` to 0) is held until every update the room applied before it — a
- * client's or the server's — is in the log. Waiting for the room's updates, not only the sender's
+ * Acknowledged means durable; applied does not wait for it. A client's document update is checked
+ * (`updateProblem`: one that would not apply is refused, and nothing of it is applied, relayed or
+ * stored), applied and broadcast, then handed to the update log (group commit), all in
+ * `beforeHandleMessage` — peers never wait for the disk, and the log only ever holds updates that
+ * applied (Hocuspocus's own application that follows is a no-op) — but every SyncStatus (the
+ * acknowledgement that brings the provider's `unsyncedChanges` to 0) is held until every update the
+ * room applied before it — a client's or the server's — is in the log. Waiting for the room's updates, not only the sender's
  * own, matters twice: an edit may build on another that is not stored yet, and a provider that
  * reconnects after a failure finds its edit already in the room and sends nothing new, so its
  * acknowledgement must still wait until that edit is stored.
@@ -39,12 +46,12 @@ const SYNC_STATUS = 8;
  *
  * Server-side edits (JSON protocol, restores, invariant repairs: origin `local`) are appended from the
  * document's `update` event; `settled(origin)` resolves once such an edit, and every update applied
- * before it, is stored.
+ * before it, is stored (false if its diagram is gone and it never will be).
  */
 export class DurableLog implements Extension {
   extensionName = "durable-log";
   priority = 950;
-  private readonly localAppends = new WeakMap<object, Promise<void>>();
+  private readonly localAppends = new WeakMap<object, Promise<boolean>>();
   private readonly rooms = new WeakMap<Document, RoomDurability>();
   private readonly holding = new WeakSet<Connection>();
 
@@ -57,11 +64,19 @@ export class DurableLog implements Extension {
     const docUpdate = documentUpdateOf(update);
     if (!docUpdate || isEmptyUpdate(docUpdate)) return;
     if (!isConnectionContext(context)) throw new Refusal(CloseCode.Unauthorized, CloseReason.PermissionDenied);
+    // An update that does not apply must never reach the log (it would poison every later load),
+    // the room or its peers. Updates of connected sockets were checked by the frame guard; those
+    // Hocuspocus queued before authentication are checked here.
+    const problem = this.options.checked?.(update) ? undefined : updateProblem(docUpdate);
+    if (problem) this.refuse(connection, problem, documentName);
+    // Applied here, before it is stored, so that only an update that applied is stored and
+    // acknowledged; y-protocols, which applies it next (a no-op then), would only print a failure.
     try {
-      // A malformed update must never reach the log: it would poison every later load.
-      Y.decodeUpdate(docUpdate);
-    } catch {
-      throw new Refusal(CloseCode.BadRequest, "malformed-update", "the document update could not be decoded");
+      Y.applyUpdate(document, docUpdate, { source: "connection", connection });
+    } catch (error) {
+      // The check above should make this unreachable; if not, the edit is neither stored nor acknowledged.
+      this.options.logger.error({ err: error, roomId: documentName, bytes: docUpdate.length }, "a checked update failed to apply");
+      this.refuse(connection, "unapplicable", documentName);
     }
     const entry = { diagramId: context.diagramId, data: docUpdate, userId: context.user.userId };
     const stored = this.untilStored(
@@ -77,12 +92,18 @@ export class DurableLog implements Extension {
     void stored.then((kept) => {
       // The diagram was deleted meanwhile and nothing was stored: closed before the held
       // acknowledgement can go out.
-      if (!kept) return connection.webSocket.close(CloseCode.Gone, CloseReason.DiagramDeleted);
-      // Downgraded to viewer before Hocuspocus applied it (it then refuses it): sent with edit rights
-      // and stored, the edit must be in the room too, or it would appear only on the next load.
-      // Applying an update twice changes nothing, so this is harmless when it was applied.
-      if (connection.readOnly && !document.isDestroyed) Y.applyUpdate(document, docUpdate, { source: "connection", connection });
+      if (!kept) connection.webSocket.close(CloseCode.Gone, CloseReason.DiagramDeleted);
     });
+  }
+
+  /** Refuses a client's update: its socket is closed with the reason, and nothing of it is handled. */
+  private refuse(connection: Connection, problem: UpdateProblem, roomId: string): never {
+    this.options.onRefused?.(problem);
+    const reason = problem === "undecodable" ? CloseReason.MalformedUpdate : CloseReason.UnapplicableUpdate;
+    this.options.logger.info({ roomId, reason }, "document update refused; socket closed");
+    connection.webSocket.close(CloseCode.BadRequest, reason);
+    // Without a message: Hocuspocus prints a hook error's message (and stops handling the frame).
+    throw new Refusal(CloseCode.BadRequest, reason, "");
   }
 
   /**
@@ -101,22 +122,29 @@ export class DurableLog implements Extension {
         documentName,
         async () => {
           const diagramId = await this.options.diagramOf(documentName);
-          if (diagramId) await this.options.log.append({ diagramId, data: update, userId });
+          // No diagram behind the room any more: deleted, like a foreign-key violation below.
+          if (!diagramId) throw Object.assign(new Error("the room's diagram is gone"), { code: FOREIGN_KEY_VIOLATION });
+          await this.options.log.append({ diagramId, data: update, userId });
         },
         (error) => this.options.logger.error({ err: error, roomId: documentName }, "update log append of a server-side edit failed; retrying"),
       );
       const room = this.durabilityOf(document);
       room.add(stored);
-      this.localAppends.set(origin, room.whenStored() ?? Promise.resolve());
+      const before = room.whenStored() ?? Promise.resolve();
+      this.localAppends.set(
+        origin,
+        Promise.all([before, stored]).then(([, kept]) => kept),
+      );
     });
   }
 
   /**
    * Resolves when the server-side edit made with `origin` is in the log, with every update the room
-   * applied before it (immediately if it changed nothing).
+   * applied before it (immediately if it changed nothing): true, or false when it was not stored
+   * because the room's diagram is gone (deleted meanwhile) — such an edit must not be acknowledged.
    */
-  settled(origin: object): Promise<void> {
-    return this.localAppends.get(origin) ?? Promise.resolve();
+  settled(origin: object): Promise<boolean> {
+    return this.localAppends.get(origin) ?? Promise.resolve(true);
   }
 
   private durabilityOf(document: Document): RoomDurability {

@@ -1,4 +1,4 @@
-import type { Extension, connectedPayload } from "@hocuspocus/server";
+import { OutgoingMessage, type Extension, type connectedPayload } from "@hocuspocus/server";
 import * as decoding from "lib0/decoding";
 import type { WebSocket } from "ws";
 import * as Y from "yjs";
@@ -6,6 +6,7 @@ import type { FrameStage } from "../collab/endpoint.ts";
 import { FrameHeaderReader, bodyDecoder, type FrameHeader } from "../collab/frame.ts";
 import { CloseCode, CloseReason } from "../close-codes.ts";
 import type { Logger } from "../logger.ts";
+import { updateProblem } from "../collab/update-check.ts";
 
 /** Client → server message types of the Hocuspocus wire protocol (server/src/types.ts). */
 const MessageType = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3, SyncReply: 4, Stateless: 5, Close: 7, Pong: 10 } as const;
@@ -13,9 +14,16 @@ const SyncType = { Step1: 0, Step2: 1, Update: 2 } as const;
 const AUTH_TOKEN = 0;
 
 /** What to do with one incoming frame. */
-export type FrameVerdict = { pass: true } | { pass: false; drop: true } | { pass: false; drop: false; reason: CloseReason };
+export type FrameVerdict =
+  | { pass: true }
+  | { pass: false; drop: true }
+  | { pass: false; drop: false; reason: CloseReason }
+  /** Refuse this document (an Auth for it) with `deny`; the socket stays. */
+  | { pass: false; drop: false; deny: CloseReason };
 
 const PASS: FrameVerdict = { pass: true };
+/** Passed, and its document update checked (the durable log need not check it again). */
+const CHECKED: FrameVerdict = { pass: true };
 const DROP: FrameVerdict = { pass: false, drop: true };
 const refuse = (reason: CloseReason): FrameVerdict => ({ pass: false, drop: false, reason });
 
@@ -24,11 +32,12 @@ const refuse = (reason: CloseReason): FrameVerdict => ({ pass: false, drop: fals
  * answer a malformed frame by closing with a misleading 4401 "Unauthorized" (or 4205 "Reset
  * Connection"), print a stack trace to stderr, and silently ignore unknown message types.
  *
- * Document updates to a room the socket is connected to (`isConnected`) are decoded here too:
- * `durable-log.ts` refuses an undecodable one as well, but only after Hocuspocus has printed the error
- * with a stack trace, and a read-only connection's sync step 2 would reach Yjs unchecked. Updates
- * sent before authentication are only checked for framing: decoding them would let anyone without a
- * token spend the server's CPU (Hocuspocus queues them, and the durable log checks them on arrival).
+ * Document updates to a room the socket is connected to (`isConnected`) are checked here too
+ * (`updateProblem`: they decode, and they will apply): `durable-log.ts` refuses a bad one as well,
+ * but only after Hocuspocus has printed the error with a stack trace, and a read-only connection's
+ * sync step 2 would reach Yjs unchecked. Updates sent before authentication are only checked for
+ * framing: decoding them would let anyone without a token spend the server's CPU (Hocuspocus queues
+ * them, and the durable log checks them on arrival).
  *
  * Trailing bytes after a well-formed message are tolerated (Hocuspocus ignores them, and newer
  * providers may append fields, as they did with the auth message's provider version).
@@ -46,6 +55,8 @@ export function inspectHeader(frame: Uint8Array, header: FrameHeader | undefined
   // A provider answers a server Ping with a bare Pong byte (no document name); harmless, never forwarded.
   if (frame.length === 1 && frame[0] === MessageType.Pong) return DROP;
   if (!header) return refuse(CloseReason.MalformedFrame);
+  // Not a room: an Auth is answered by the guard (`invalid-room-id`), anything else dropped.
+  if (!header.roomIsId) return header.type === MessageType.Auth ? { pass: false, drop: false, deny: CloseReason.InvalidRoomId } : DROP;
   // Presence decodes and validates a connected room's awareness itself: parse it once, there.
   if (header.type === MessageType.Awareness && connected) return PASS;
   const decoder = bodyDecoder(header);
@@ -88,12 +99,14 @@ function inspectSync(decoder: decoding.Decoder, decodeUpdate: boolean): FrameVer
     case SyncType.Step2:
     case SyncType.Update:
       if (!decodeUpdate) return PASS;
-      try {
-        Y.decodeUpdate(payload);
-      } catch {
-        return refuse(CloseReason.MalformedUpdate);
+      switch (updateProblem(payload)) {
+        case undefined:
+          return CHECKED;
+        case "undecodable":
+          return refuse(CloseReason.MalformedUpdate);
+        case "unapplicable":
+          return refuse(CloseReason.UnapplicableUpdate);
       }
-      return PASS;
     default:
       return refuse(CloseReason.UnknownMessageType);
   }
@@ -129,8 +142,19 @@ export class FrameGuard implements Extension, FrameStage {
   private readonly connectedRooms = new WeakMap<object, Set<string>>();
   /** Sockets refused: frames already in flight are not looked at. */
   private readonly refused = new WeakSet<object>();
+  /** Frames whose document update was checked here (`updateProblem`), until Hocuspocus handles them. */
+  private readonly checkedUpdates = new WeakSet<Uint8Array>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    /** A client's document update was refused: it does not decode, or it would not apply. */
+    private readonly onRefusedUpdate?: (reason: CloseReason) => void,
+  ) {}
+
+  /** True when `frame` carries a document update this guard checked. */
+  checked(frame: Uint8Array): boolean {
+    return this.checkedUpdates.has(frame);
+  }
 
   async connected({ connection, documentName }: connectedPayload): Promise<void> {
     const socket = connection.webSocket;
@@ -146,9 +170,19 @@ export class FrameGuard implements Extension, FrameStage {
     if (this.refused.has(socket)) return true;
     const connected = header !== undefined && this.connectedRooms.get(socket)?.has(header.room) === true;
     const verdict = inspectHeader(frame, header, connected);
-    if (verdict.pass) return false;
+    if (verdict.pass) {
+      if (verdict === CHECKED) this.checkedUpdates.add(frame);
+      return false;
+    }
     if (verdict.drop) return true;
+    if ("deny" in verdict) {
+      // The address is the client's own; it is sent back, never logged.
+      socket.send(new OutgoingMessage(header!.address).writePermissionDenied(verdict.deny).toUint8Array());
+      this.logger.info({ reason: verdict.deny }, "connection refused");
+      return true;
+    }
     this.refused.add(socket);
+    if (verdict.reason === CloseReason.MalformedUpdate || verdict.reason === CloseReason.UnapplicableUpdate) this.onRefusedUpdate?.(verdict.reason);
     this.logger.info({ reason: verdict.reason, bytes: frame.length }, "malformed frame; socket closed");
     socket.close(CloseCode.BadRequest, verdict.reason);
     return true;

@@ -1,4 +1,5 @@
 import { Database as DatabaseExtension } from "@hocuspocus/extension-database";
+import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
 import type { Access } from "../rooms/access.ts";
 import type { DocumentStore } from "../storage/documents.ts";
 import type { Logger } from "../logger.ts";
@@ -22,14 +23,23 @@ export interface PersistenceOptions {
 export function persistence({ access, documents, logger, onLoaded, onStored }: PersistenceOptions): DatabaseExtension {
   const extension = new DatabaseExtension({
     async fetch({ documentName }) {
-      const diagramId = await access.diagramOf(documentName);
-      if (!diagramId) throw new Error(`room ${documentName} has no diagram`);
-      const started = performance.now();
-      const stored = await documents.load(diagramId);
-      onLoaded?.((performance.now() - started) / 1000, stored.logEntries);
-      if (stored.skipped > 0) logger.error({ roomId: documentName, diagramId, skipped: stored.skipped }, "skipped undecodable log entries");
-      logger.info({ roomId: documentName, diagramId, logEntries: stored.logEntries }, "document loaded");
-      return stored.update;
+      let diagramId: string | undefined;
+      try {
+        diagramId = await access.diagramOf(documentName);
+        // Deleted between the client's admission and this load.
+        if (!diagramId) throw new Refusal(CloseCode.Gone, CloseReason.DiagramDeleted, "");
+        const started = performance.now();
+        const stored = await documents.load(diagramId);
+        onLoaded?.((performance.now() - started) / 1000, stored.logEntries);
+        logger.info({ roomId: documentName, diagramId, logEntries: stored.logEntries, skipped: stored.skipped }, "document loaded");
+        return stored.update;
+      } catch (error) {
+        if (error instanceof Refusal) throw error;
+        // Not the client's access: the room could not be read. Both protocols tell it as such
+        // (Hocuspocus sends a hook error's `reason` in its refusal; the JSON session its own).
+        logger.error({ err: error, roomId: documentName, diagramId }, "document load failed");
+        throw new Refusal(CloseCode.StorageUnavailable, CloseReason.RoomUnavailable, "");
+      }
     },
     async store({ documentName, document }) {
       const diagramId = await access.diagramOf(documentName);
@@ -38,6 +48,7 @@ export function persistence({ access, documents, logger, onLoaded, onStored }: P
       try {
         const result = await documents.compact(diagramId, document);
         onStored?.((performance.now() - started) / 1000, result.stateBytes);
+        if (result.skipped > 0) logger.error({ roomId: documentName, diagramId, skipped: result.skipped }, "compaction dropped stored updates that do not apply");
         logger.debug({ roomId: documentName, diagramId, ...result }, "document compacted");
       } catch (error) {
         // The diagram was deleted while its room was open: nothing is left to store, and throwing

@@ -15,6 +15,7 @@ import { meRoutes } from "./routes/me.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { operatorRoutes } from "./routes/operator.ts";
 import { snapshotRoutes } from "./routes/snapshots.ts";
+import { serveEditor } from "./routes/editor.ts";
 import { schemaIoRoutes } from "./routes/schema-io.ts";
 
 export interface AppEnv {
@@ -49,9 +50,11 @@ export function createApp(core: Core, control: RoomControl): OpenAPIHono<AppEnv>
   app.notFound((c) => c.json({ error: { code: ErrorCode.NotFound, message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 
   // Bodies are size-checked here when declared, and while streaming when read (see `bufferBody`).
+  // A change of access is answered once every instance has applied it (`RoomControl.delivered`).
   app.use("/api/*", async (c, next) => {
     checkDeclaredLength(c);
     await next();
+    await control.delivered();
   });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
@@ -81,6 +84,7 @@ export function createApp(core: Core, control: RoomControl): OpenAPIHono<AppEnv>
             { name: "Sharing", description: "Shares with people, finding people by name, the link (see `link_access` on PATCH /api/diagrams/{id})" },
             { name: "Sessions", description: "Live rooms: Yjs clients join ws://HOST/collab with the room id, JSON clients /api/liveshare/ws" },
             { name: "Snapshots", description: "A session's history, and restoring it" },
+            { name: "Import, export and diff", description: "SQL DDL and DBML into a live diagram, the diagram out as DDL, DBML or JSON, and the changes between two versions" },
             { name: "Users", description: "The caller" },
             { name: "Development", description: "Development mode only (no AUTH_SECRET)" },
             { name: "Operations", description: "Health, readiness, metrics: no token" },
@@ -91,6 +95,8 @@ export function createApp(core: Core, control: RoomControl): OpenAPIHono<AppEnv>
     }),
   );
   app.route("/", operatorRoutes(core));
+  // The editor's pages and assets (GET `/`, `/editor/{id}`, `/assets/*`); everything else passes by.
+  app.use("*", serveEditor());
   if (!core.config.authSecret) app.use("/api/dev/*", bufferBody).route("/api/dev", devTokenRoutes(core));
   // With a secret the dev-token route does not exist: 404 like any unknown route, not the 401 the
   // token check below would give it.

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { isUuid } from "../rooms/access.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
+import { parseWellFormedJson } from "../protocol/well-formed-json.ts";
 
 /** The largest request body accepted (413 beyond). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -14,11 +15,12 @@ export function checkDeclaredLength(c: Context): void {
 
 /**
  * Reads a request's body with the size limit enforced while streaming, and as strict UTF-8, before
- * the route's validator parses it: the validator then reads this copy (Hono's body cache).
+ * the route's validator parses it: the validator then reads this copy (Hono's body cache). Lone UTF-16
+ * surrogates in a JSON body become U+FFFD here, as the database and every Yjs copy would hold them.
  */
 export const bufferBody: MiddlewareHandler = async (c, next) => {
   if (c.req.raw.body && !c.req.raw.bodyUsed) {
-    const text = await readText(c);
+    const text = wellFormedBody(await readText(c));
     // Hono keeps promises in its body cache (its type says values): `c.req.json()` and the others read from it.
     const cache = c.req.bodyCache as Record<string, Promise<unknown>>;
     cache.text = Promise.resolve(text);
@@ -26,6 +28,17 @@ export const bufferBody: MiddlewareHandler = async (c, next) => {
   }
   await next();
 };
+
+/** The JSON text with lone surrogates replaced; a body that is not JSON is left for the validator to refuse. */
+function wellFormedBody(text: string): string {
+  if (!/\\u[dD][89a-fA-F]/.test(text)) return text;
+  try {
+    const value = parseWellFormedJson(text);
+    return value === undefined ? text : JSON.stringify(value);
+  } catch {
+    return text;
+  }
+}
 
 /** A path parameter that must be a UUID. */
 export function uuidParam(c: Context, name: string): string {

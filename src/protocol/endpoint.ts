@@ -11,6 +11,7 @@ import type { Core } from "../core.ts";
 import { CriticalLimiter } from "../extensions/rate-limit.ts";
 import { JsonRooms } from "./json-room.ts";
 import { JsonSession, type ClientSocket, type RoomAdmission } from "./json-session.ts";
+import type { UnauthenticatedSockets } from "../extensions/unauthenticated.ts";
 import { PRIORITY_OF, type ServerMessage } from "./messages.ts";
 import type { BroadcastObserver } from "./version-delta.ts";
 
@@ -23,6 +24,8 @@ export interface JsonEndpointOptions {
   /** Schema changes within this window reach JSON clients together (default 150 ms). */
   coalesceMs?: number;
   presenceBatchMs?: number;
+  /** Counts sockets (shared with `/collab`) and the bytes they send until they authenticate. */
+  unauthenticated?: UnauthenticatedSockets;
 }
 
 const JSON_LABEL = { protocol: "json" } as const;
@@ -74,7 +77,7 @@ export class JsonProtocolEndpoint {
 
   /** Takes over an HTTP upgrade for this endpoint's path. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress ?? ""));
   }
 
   /** Closes every JSON connection (`server-shutdown`) and releases their documents. */
@@ -85,9 +88,12 @@ export class JsonProtocolEndpoint {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private accept(ws: WebSocket): void {
+  private accept(ws: WebSocket, address: string): void {
     const { metrics } = this.core;
     this.core.logger("json-protocol").trace("websocket connection accepted");
+    const { unauthenticated } = this.options;
+    // The session's own timer closes it with `auth-timeout`.
+    if (unauthenticated?.admit(ws, address) === false) return;
     metrics.connections.inc(JSON_LABEL);
     const socket: ClientSocket = {
       send: (message: ServerMessage) => {
@@ -99,6 +105,7 @@ export class JsonProtocolEndpoint {
       },
       close: (code, reason) => ws.close(code, reason),
       congested: () => ws.bufferedAmount > this.core.config.presenceSendBufferBytes,
+      authenticated: () => unauthenticated?.authenticated(ws),
     };
     const session = new JsonSession(
       {
@@ -107,13 +114,17 @@ export class JsonProtocolEndpoint {
         limiter: this.limiter,
         logger: this.core.logger("json-protocol"),
         ...(this.options.admission ? { admission: this.options.admission } : {}),
-        ...(this.options.authTimeoutMs !== undefined ? { authTimeoutMs: this.options.authTimeoutMs } : {}),
+        authTimeoutMs: this.options.authTimeoutMs ?? this.core.config.authTimeoutMs,
       },
       socket,
     );
     this.sessions.add(session);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       const buffer = toBuffer(data);
+      // Before AuthSuccess, what the session queues is held: bounded per socket and in all.
+      if (unauthenticated && !unauthenticated.hold(ws, buffer.byteLength)) return;
+      const roomId = session.roomId;
+      if (roomId) this.core.messageCounts.count(roomId);
       if (isBinary) session.handleBinary(buffer.byteLength);
       else session.handleText(buffer.toString("utf8"), buffer.byteLength);
     });
@@ -123,6 +134,7 @@ export class JsonProtocolEndpoint {
       if (code === 1006 || code === CloseCode.Timeout) {
         this.core.logger("json-protocol").warn({ code, reason: reason.toString() || undefined }, "connection lost");
       }
+      unauthenticated?.release(ws);
       session.closed();
       this.sessions.delete(session);
       metrics.connections.dec(JSON_LABEL);

@@ -41,6 +41,8 @@ export interface ClientSocket {
   close(code: number, reason: string): void;
   /** True while the client is not keeping up (its unsent bytes are over a bound). */
   congested?(): boolean;
+  /** The client has authenticated and joined (`AuthSuccess` is on its way). */
+  authenticated?(): void;
 }
 
 /** Holds a place in a full room while a user joins (`RoomLimit`). */
@@ -64,7 +66,7 @@ export interface SessionServices {
 
 /** Close reasons of this endpoint beyond the shared ones in `close-codes.ts`. */
 export const JsonCloseReason = {
-  AuthTimeout: "auth-timeout",
+  AuthTimeout: CloseReason.AuthTimeout,
   TooManyInvalidMessages: "too-many-invalid-messages",
 } as const;
 
@@ -122,6 +124,11 @@ export class JsonSession implements RoomClient {
 
   get readOnly(): boolean {
     return this.readOnlyFlag;
+  }
+
+  /** The room the client has joined; undefined before `AuthSuccess` and after the session closed. */
+  get roomId(): string | undefined {
+    return this.phase === "joined" ? this.context?.roomId : undefined;
   }
 
   /** Resolves once the session has closed and released the room's document. */
@@ -244,7 +251,8 @@ export class JsonSession implements RoomClient {
     let admitted: { roomId: string; userId: string } | undefined;
     try {
       const user = await core.tokens.verify(message.token);
-      const access = await core.access.toRoom(message.room_id, user.userId);
+      let epoch = core.rooms.accessEpoch;
+      let access = await core.access.toRoom(message.room_id, user.userId);
       await core.users.record(user);
       if (this.phase !== "authenticating") return;
       admission?.admit(access.roomId, user.userId);
@@ -256,6 +264,16 @@ export class JsonSession implements RoomClient {
         return;
       }
       this.connection = connection;
+      // An access change applied since the role was looked up found no member to act on: look it up
+      // again (a revoked client is refused here). `join` registers the member in the same step as
+      // the last check, so every later change finds it.
+      while (core.rooms.accessEpoch !== epoch) {
+        if (this.phase !== "authenticating") return;
+        epoch = core.rooms.accessEpoch;
+        access = await core.access.toRoom(message.room_id, user.userId);
+      }
+      if (this.phase !== "authenticating") return;
+      context.role = access.role;
       this.join(context);
     } catch (error) {
       const refusal = refusalOf(error);
@@ -285,6 +303,7 @@ export class JsonSession implements RoomClient {
     this.context = context;
     this.readOnlyFlag = context.role === "viewer";
     this.phase = "joined";
+    this.socket.authenticated?.();
     this.unregister = core.rooms.addMember(roomId, this.member());
     const room = this.services.rooms.join(roomId, document, this);
     this.room = room;
@@ -384,12 +403,14 @@ export class JsonSession implements RoomClient {
     receivedAt: number,
   ): Promise<void> {
     try {
-      const durable = await within(this.services.core.durableLog.settled(origin), this.services.ackTimeoutMs ?? 10_000);
+      const stored = await within(this.services.core.durableLog.settled(origin), this.services.ackTimeoutMs ?? 10_000);
       if (this.phase !== "joined") return;
-      if (!durable) {
+      if (stored === TIMED_OUT) {
         this.log.error({ roomId: room.roomId, userId: this.userId }, "edit not durable in time; disconnecting without acknowledging it");
         return this.close(CloseCode.StorageUnavailable, CloseReason.StorageUnavailable);
       }
+      // Not stored because the diagram is gone: never acknowledged as if it were.
+      if (!stored) return this.close(CloseCode.Gone, CloseReason.DiagramDeleted);
       const { op } = applied.result;
       this.send({ type: "OpApplied", op, version: applied.version, state: applied.state, deleted: applied.deleted, ...(requestId !== undefined ? { request_id: requestId } : {}) });
       room.broadcaster.release(this);
@@ -506,14 +527,16 @@ function refusalOf(error: unknown): Refusal | undefined {
   return undefined;
 }
 
-/** Resolves true when `promise` settles within `ms`, false otherwise. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+const TIMED_OUT = Symbol("timed out");
+
+/** What `promise` resolves to if it settles within `ms`, `TIMED_OUT` otherwise. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
   });
   try {
-    return await Promise.race([promise.then(() => true), timeout]);
+    return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -20,6 +20,7 @@ import { z } from "zod";
 import { Priority } from "../awareness/priorities.ts";
 import { IMPORT_FORMATS, IMPORT_MODES } from "../schema-io/model.ts";
 import { graphOperationSchema, type GraphOperation, type RelationshipJson, type SchemaJson, type TableJson } from "../schema-doc/index.ts";
+import { parseWellFormedJson } from "./well-formed-json.ts";
 
 /** Bumped on any incompatible change to the messages below; sent in `AuthSuccess`. */
 export const PROTOCOL_VERSION = 1;
@@ -49,7 +50,7 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Message priorities of the original design: one definition for presence, metrics and this protocol. */
+/** Message priorities (docs/SPEC.md LIM-1): one definition for presence, metrics and this protocol. */
 export { Priority };
 
 const coordinate = z.number().min(-1e9).max(1e9);
@@ -87,7 +88,7 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
    * `user` is always the token's identity, so a claimed one is ignored.
    */
   z.strictObject({ type: z.literal("Awareness"), state: z.record(z.string(), z.unknown()) }),
-  /** Asks for a full `GraphState` now (not in the original design; for a client that lost track). */
+  /** Asks for a full `GraphState` now (docs/SPEC.md JSON-17; for a client that lost track). */
   z.strictObject({ type: z.literal("RequestFullSync") }),
 ]);
 export type ClientMessage = z.output<typeof clientMessageSchema>;
@@ -233,7 +234,7 @@ export interface DecodeFailure {
 export function decodeClientMessage(text: string): { ok: true; message: ClientMessage } | ({ ok: false } & DecodeFailure) {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseWellFormedJson(text);
   } catch {
     return { ok: false, code: ErrorCode.InvalidMessage, message: "the message is not valid JSON", type: undefined };
   }

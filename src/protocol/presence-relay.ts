@@ -3,8 +3,8 @@
  * messages: `UserJoined` / `UserLeft` when a user's first client appears or last one goes, and per
  * changed client `CursorMove`, `UserViewport`, `IdleStatus`, or `Awareness` for anything else.
  *
- * The presence module already throttles and batches what it applies to the awareness (~100 ms, the
- * original design's AwarenessBatcher), so by default the relay only coalesces what one event-loop
+ * The presence module already throttles and batches what it applies to the awareness (~100 ms,
+ * docs/SPEC.md PRES-9), so by default the relay only coalesces what one event-loop
  * turn changed; each client's latest state in a window wins either way.
  */
 import type { Document } from "@hocuspocus/server";

@@ -5,7 +5,7 @@
  * from the token, keeps `status` true to the activity rules, throttles and batches it — exactly as
  * for Yjs clients.
  */
-import { clientPresenceSchema, type Point, type PresenceStatus, type Viewport } from "../awareness/state.ts";
+import { clientPresenceSchema, ownFieldsOf, type Point, type PresenceStatus, type Viewport } from "../awareness/state.ts";
 
 /** What a JSON client controls of its presence state; `status` only once it reported one. */
 export interface JsonPresenceState {
@@ -14,7 +14,12 @@ export interface JsonPresenceState {
   selection: string[];
   status?: PresenceStatus;
   activity?: number;
+  /** The client's own fields (outside presence v1), relayed as they are within the server's bound. */
+  [field: string]: unknown;
 }
+
+/** Keys that are not a client's own fields (`user` is the server's). */
+const PRESENCE_KEYS: ReadonlySet<string> = new Set(["user", "cursor", "viewport", "selection", "status", "activity", "__proto__"]);
 
 export class JsonPresence {
   private state: JsonPresenceState = { cursor: null, viewport: null, selection: [] };
@@ -37,8 +42,9 @@ export class JsonPresence {
   }
 
   /**
-   * `Awareness`: the presence fields given (`cursor`, `viewport`, `selection`, `status`, `activity`)
-   * replace the current ones; `user` and unknown fields are ignored, as for Yjs clients.
+   * `Awareness`: the fields given replace the current ones — the presence fields (`cursor`, `viewport`,
+   * `selection`, `status`, `activity`) validated, any other the client's own, relayed as it is (within
+   * 2 KiB for all of them, as for Yjs clients); `user` and `__proto__` are ignored.
    *
    * @throws Error with a message for the client when a field has the wrong shape (nothing changes).
    */
@@ -52,7 +58,16 @@ export class JsonPresence {
     for (const key of ["cursor", "viewport", "selection", "status", "activity"] as const) {
       if (parsed.data[key] !== undefined) Object.assign(changes, { [key]: parsed.data[key] });
     }
-    return this.update(changes);
+    for (const [key, value] of Object.entries(fields)) {
+      if (!PRESENCE_KEYS.has(key)) changes[key] = value;
+    }
+    const merged = { ...this.state, ...changes };
+    // Own fields beyond the bound would never be relayed: do not keep them either.
+    const { cursor, viewport, selection, status, activity } = merged;
+    this.state = { ...ownFieldsOf(merged), cursor, viewport, selection };
+    if (status !== undefined) this.state.status = status;
+    if (activity !== undefined) this.state.activity = activity;
+    return this.state;
   }
 
   private update(changes: Partial<JsonPresenceState>): JsonPresenceState {

@@ -1,5 +1,5 @@
 /**
- * The original design's BroadcastManager: per JSON client, the version of each element it was last
+ * Version deltas (docs/SPEC.md JSON-13 to JSON-16): per JSON client, the version of each element it was last
  * sent; after changes, each client gets only the elements whose version is newer, plus deletions.
  * Transport-free — clients are `{ userId, send }` — so tests drive it with a bare Y.Doc.
  */
@@ -8,7 +8,7 @@ import type { ElementChange, ElementVersions, SchemaJson } from "../schema-doc/i
 import { ElementCache, type CachedElement } from "./element-cache.ts";
 import type { ServerMessageOf } from "./messages.ts";
 
-/** The original design's SchemaThrottler window: changes within it go out together. */
+/** The coalescing window (docs/SPEC.md JSON-14): changes within it go out together. */
 export const COALESCE_MS = 150;
 
 /** One JSON client, as far as schema state is concerned. */
@@ -80,7 +80,7 @@ export class VersionDeltaBroadcaster {
   }
 
   /**
-   * Adds a client, or resets one already here (the original `reset_user_broadcast_state`): it
+   * Adds a client, or resets one already here (docs/SPEC.md JSON-19): it
    * forgets what the client was sent and sends it the full state.
    */
   addClient(client: DeltaClient): void {

@@ -19,8 +19,24 @@ export interface PresentUser {
 export class LiveRooms {
   private readonly documents = new Map<string, Document>();
   private readonly members = new Map<string, Set<RoomMember>>();
+  private epoch = 0;
   /** A user's presence status in a room (set by the assembly to presence's `statusOf`). */
   statusOf: (roomId: string, userId: string) => PresentUser["status"] | undefined = () => undefined;
+
+  /**
+   * Counts the access changes applied to this instance's rooms (revocations, downgrades, ended
+   * sessions, deleted diagrams; see `RoomControl`). A client admitted with a role looked up at one
+   * epoch becomes a member later; if the epoch moved meanwhile, a change may have missed it and its
+   * role is looked up again before it acts. Once a member, every later change finds it.
+   */
+  get accessEpoch(): number {
+    return this.epoch;
+  }
+
+  /** An access change is being applied (by `RoomControl`). */
+  accessChanged(): void {
+    this.epoch += 1;
+  }
 
   add(document: Document): void {
     this.documents.set(document.name, document);
@@ -126,6 +142,8 @@ export function yjsMember(connection: Connection): RoomMember {
       connection.send(new OutgoingMessage(connection.messageAddress).writeAuthenticated(value).toUint8Array());
     },
     close(event: CloseEvent) {
+      // Hocuspocus goes on handling a closed connection's queued frames: read-only, none of them is applied.
+      connection.readOnly = true;
       // Tell the provider why (its `close` event carries the reason), then drop the socket so it
       // reconnects and re-authenticates: a revoked user is refused there with a reason of its own.
       connection.close(event);

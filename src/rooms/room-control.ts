@@ -16,19 +16,35 @@ export type ControlEvent =
  * rooms. `publish` hands each event to the other instances (Redis) once it is applied here.
  */
 export class RoomControl {
-  publish: ((event: ControlEvent) => void) | undefined;
+  /** Hands an event to the other instances; resolves once they have applied it (or gave up waiting). */
+  publish: ((event: ControlEvent) => Promise<void>) | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly rooms: LiveRooms) {}
 
-  /** Applies an event here and hands it on to the other instances. */
+  /** Applies an event here and hands it on to the other instances (`delivered` waits for them). */
   emit(event: ControlEvent): number {
     const affected = this.apply(event);
-    this.publish?.(event);
+    const delivered = this.publish?.(event);
+    if (delivered) {
+      this.inFlight.add(delivered);
+      void delivered.finally(() => this.inFlight.delete(delivered));
+    }
     return affected;
+  }
+
+  /**
+   * Resolves once every event emitted so far has been applied by every instance: the REST API
+   * answers a change of access only then, so that when the call returns no connection anywhere
+   * still acts with the old role.
+   */
+  async delivered(): Promise<void> {
+    await Promise.all(this.inFlight);
   }
 
   /** Applies an event to this instance's connections; returns how many were affected. */
   apply(event: ControlEvent): number {
+    this.rooms.accessChanged();
     switch (event.type) {
       case "session-ended":
         return this.rooms.disconnect(event.roomId, { code: CloseCode.Gone, reason: CloseReason.SessionEnded });

@@ -1,5 +1,5 @@
 /** Plans for the column operations: AddColumn, UpdateColumn, DeleteColumn, MoveColumn. */
-import { randomUUID } from "node:crypto";
+import { newId } from "./ids.ts";
 import * as Y from "yjs";
 import { OperationError, OperationErrorCode } from "./errors.ts";
 import { buildColumn, COLUMNS, columnIdsOf, columnsOf, relationshipsOf, setField } from "./layout.ts";
@@ -8,7 +8,7 @@ import { invalid, relationshipsReferencing, requireColumn, requireTable, type Pl
 
 export function planAddColumn(doc: Y.Doc, op: OperationOf<"AddColumn">): Plan {
   const table = requireTable(doc, op.table_id);
-  const column = { ...op.column, id: op.column.id ?? randomUUID() };
+  const column = { ...op.column, id: op.column.id ?? newId() };
   if (columnIdsOf(table).has(column.id)) {
     throw new OperationError(OperationErrorCode.Conflict, `column ${column.id} already exists in table ${op.table_id}`);
   }

@@ -33,6 +33,7 @@ export {
   type ColumnChanges,
   type ColumnInput,
   type GraphOperation,
+  type GraphOperationInput,
   type GraphOperationType,
   type OperationOf,
 } from "./operations.ts";

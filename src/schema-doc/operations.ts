@@ -157,6 +157,8 @@ export const graphOperationSchema = z.discriminatedUnion("type", [
 
 /** A validated GraphOperation. */
 export type GraphOperation = z.output<typeof graphOperationSchema>;
+/** A GraphOperation as a client may write it (column flags may be left out: they have defaults). */
+export type GraphOperationInput = z.input<typeof graphOperationSchema>;
 /** The `type` tags of GraphOperation. */
 export type GraphOperationType = GraphOperation["type"];
 /** The GraphOperation with tag `T`, e.g. `OperationOf<"RenameTable">`. */

@@ -1,5 +1,5 @@
 /** Plans for the relationship operations: CreateRelationship, UpdateRelationship, DeleteRelationship. */
-import { randomUUID } from "node:crypto";
+import { newId } from "./ids.ts";
 import type * as Y from "yjs";
 import { OperationError, OperationErrorCode } from "./errors.ts";
 import { buildRelationship, relationshipsOf, setField } from "./layout.ts";
@@ -8,7 +8,7 @@ import { invalid, requireColumns, requireFreeElementId, requireRelationship, typ
 import { toRelationshipJson } from "./read.ts";
 
 export function planCreateRelationship(doc: Y.Doc, op: OperationOf<"CreateRelationship">): Plan {
-  const relationshipId = op.relationship_id ?? randomUUID();
+  const relationshipId = op.relationship_id ?? newId();
   requireFreeElementId(doc, relationshipId);
   requireColumns(doc, op.from_table, op.from_columns);
   requireColumns(doc, op.to_table, op.to_columns);

@@ -1,5 +1,5 @@
 /** Plans for the table operations: CreateTable, DeleteTable, RenameTable, MoveTable, UpdateTable. */
-import { randomUUID } from "node:crypto";
+import { newId } from "./ids.ts";
 import type * as Y from "yjs";
 import { buildTable, relationshipsOf, setField, tablesOf } from "./layout.ts";
 import type { OperationOf } from "./operations.ts";
@@ -7,9 +7,9 @@ import { relationshipsReferencing, requireFreeElementId, requireTable, type Plan
 import { OperationError, OperationErrorCode } from "./errors.ts";
 
 export function planCreateTable(doc: Y.Doc, op: OperationOf<"CreateTable">): Plan {
-  const tableId = op.table_id ?? randomUUID();
+  const tableId = op.table_id ?? newId();
   requireFreeElementId(doc, tableId);
-  const columns = (op.columns ?? []).map((column) => ({ ...column, id: column.id ?? randomUUID() }));
+  const columns = (op.columns ?? []).map((column) => ({ ...column, id: column.id ?? newId() }));
   const { type: _type, table_id: _tableId, ...fields } = op;
   return {
     op: { ...op, table_id: tableId, columns },

@@ -1,6 +1,6 @@
 /**
  * Per-element versions for one room, so the JSON protocol can send each client only what changed
- * since it last looked (the original design's `version: u64` per table and relationship).
+ * since it last looked (docs/SPEC.md DOC-8: a version per table and relationship).
  */
 import type * as Y from "yjs";
 import { relationshipsOf, tablesOf } from "./layout.ts";

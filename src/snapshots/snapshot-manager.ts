@@ -6,11 +6,11 @@ import type { Access } from "../rooms/access.ts";
 import type { LiveRooms } from "../rooms/live-rooms.ts";
 import type { Database } from "../storage/database.ts";
 import type { DocumentStore } from "../storage/documents.ts";
-import type { SnapshotRow, SnapshotStore } from "../storage/snapshots.ts";
+import type { SnapshotReason, SnapshotRow, SnapshotStore } from "../storage/snapshots.ts";
 import { decodeSnapshot, encodeSnapshot } from "./codec.ts";
 import { elementCount } from "./element-count.ts";
 
-/** How many recent snapshots each room keeps in memory (the original design's 10). */
+/** How many recent snapshots each room keeps in memory (docs/SPEC.md DUR-7). */
 export const SNAPSHOTS_IN_MEMORY = 10;
 
 export interface Snapshot {
@@ -39,7 +39,7 @@ export interface SnapshotManagerOptions {
 }
 
 /**
- * The original design's SnapshotManager: every interval, each loaded room whose document changed is
+ * Snapshots (docs/SPEC.md DUR-7): every interval, each loaded room whose document changed is
  * snapshotted — stored compactly with its size and element count, and the update log compacted into
  * the document state in the same transaction, so loading stays "latest state + short log tail".
  */
@@ -92,10 +92,30 @@ export class SnapshotManager {
   }
 
   /**
-   * Takes a snapshot of the room now. Skipped (returns undefined) when the latest stored snapshot
-   * already has exactly this state — e.g. another instance took it.
+   * On graceful shutdown: a `shutdown` snapshot of every loaded room that changed since this
+   * instance's last snapshot of it, so the history ends with the state the server stopped at.
    */
-  async take(roomId: string, document: Document, createdBy: "interval" | "restore" | "shutdown"): Promise<Snapshot | undefined> {
+  async snapshotAll(reason: "shutdown"): Promise<number> {
+    let taken = 0;
+    for (const roomId of this.options.rooms.roomIds()) {
+      const document = this.options.rooms.get(roomId);
+      if (!document || document.isLoading || document.lastChangeTime <= (this.covered.get(roomId) ?? 0)) continue;
+      try {
+        this.covered.set(roomId, document.lastChangeTime);
+        if (await this.take(roomId, document, reason)) taken += 1;
+      } catch (error) {
+        this.options.logger.error({ err: error, roomId }, "snapshot failed");
+      }
+    }
+    return taken;
+  }
+
+  /**
+   * Takes a snapshot of the room now. `interval` and `shutdown` snapshots are skipped (undefined)
+   * when the latest stored snapshot already has exactly this state — e.g. another instance took it;
+   * the two around a restore are always taken, so the history shows the restore and can undo it.
+   */
+  async take(roomId: string, document: Document, reason: SnapshotReason): Promise<Snapshot | undefined> {
     const diagramId = await this.options.access.diagramOf(roomId);
     if (!diagramId) return undefined;
     const started = performance.now();
@@ -107,7 +127,8 @@ export class SnapshotManager {
         "SELECT state_vector FROM liveshare_snapshots WHERE session_id = $1 ORDER BY created_at DESC LIMIT 1",
         [roomId],
       );
-      if (createdBy === "interval" && latest?.state_vector && Buffer.compare(Buffer.from(latest.state_vector), Buffer.from(Y.encodeStateVector(document))) === 0) {
+      const skipIfUnchanged = reason === "interval" || reason === "shutdown";
+      if (skipIfUnchanged && latest?.state_vector && Buffer.compare(Buffer.from(latest.state_vector), Buffer.from(Y.encodeStateVector(document))) === 0) {
         return undefined;
       }
       // Compaction first: it folds anything stored that this instance had not seen into the document.
@@ -116,7 +137,7 @@ export class SnapshotManager {
       update = Y.encodeStateAsUpdateV2(document);
       const { data, compressed, encoding } = encodeSnapshot(update);
       const inserted = await this.options.snapshots.insert(
-        { sessionId: roomId, diagramId, data, compressed, encoding, elementCount: count, presentUserIds, createdBy },
+        { sessionId: roomId, diagramId, data, compressed, encoding, elementCount: count, presentUserIds, reason },
         tx,
       );
       await tx.query("UPDATE liveshare_snapshots SET state_vector = $2 WHERE id = $1", [inserted.id, stateVector]);
@@ -128,7 +149,7 @@ export class SnapshotManager {
     this.options.metrics.snapshotCreation.observe(seconds);
     this.options.metrics.snapshotSize.observe(row.size_bytes);
     this.options.metrics.snapshotsCreated.inc();
-    this.options.logger.debug({ roomId, diagramId, bytes: row.size_bytes, elements: count, compressed: row.compressed, seconds }, "snapshot created");
+    this.options.logger.debug({ roomId, diagramId, bytes: row.size_bytes, elements: count, compressed: row.compressed, seconds, reason }, "snapshot created");
     const v2 = update;
     let v1: Uint8Array | undefined;
     const snapshot: Snapshot = {

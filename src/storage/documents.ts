@@ -1,12 +1,13 @@
 import * as Y from "yjs";
 import type { Database, Sql } from "./database.ts";
+import { updateProblem } from "../collab/update-check.ts";
 
 export interface StoredDocument {
   /** The compacted state merged with every logged update after it; null for a diagram never edited. */
   update: Uint8Array | null;
   /** How many log entries were merged in (a long tail means compaction is behind). */
   logEntries: number;
-  /** Log entries that could not be decoded and were skipped. */
+  /** Stored updates that do not decode or would not apply, skipped (see `integrateStored`). */
   skipped: number;
 }
 
@@ -14,6 +15,8 @@ export interface CompactionResult {
   stateBytes: number;
   /** Log entries folded into the state and deleted. */
   compacted: number;
+  /** Of those, entries that do not decode or would not apply: deleted without being folded in. */
+  skipped: number;
 }
 
 /**
@@ -25,6 +28,9 @@ export interface CompactionResult {
  * stays in the log and is loaded next time, so no interleaving can lose an acknowledged update.
  */
 export class DocumentStore {
+  /** Observes stored updates skipped by a load or a compaction (they do not decode or would not apply). */
+  onSkipped: ((diagramId: string, rows: number) => void) | undefined;
+
   constructor(private readonly db: Database) {}
 
   async load(diagramId: string): Promise<StoredDocument> {
@@ -41,12 +47,12 @@ export class DocumentStore {
     });
     const parts = state && state.length > 0 ? [state, ...updates] : updates;
     if (parts.length === 0) return { update: null, logEntries: 0, skipped: 0 };
+    const { doc, skipped } = integrateStored(parts);
     try {
-      return { update: Y.mergeUpdates(parts), logEntries: updates.length, skipped: 0 };
-    } catch {
-      // One undecodable entry must not make the whole diagram unloadable: keep every part that decodes.
-      const valid = parts.filter(isDecodable);
-      return { update: valid.length > 0 ? Y.mergeUpdates(valid) : null, logEntries: updates.length, skipped: parts.length - valid.length };
+      if (skipped > 0) this.onSkipped?.(diagramId, skipped);
+      return { update: Y.encodeStateAsUpdate(doc), logEntries: updates.length, skipped };
+    } finally {
+      doc.destroy();
     }
   }
 
@@ -74,10 +80,15 @@ export class DocumentStore {
     // Integrating into a garbage-collecting Y.Doc (rather than mergeUpdates) drops the content of
     // deleted items, so a diagram edited for hours does not keep every overwritten value.
     const target = live ?? new Y.Doc({ gc: true });
+    // The state is this store's own encoding: one that does not apply aborts the compaction (the
+    // transaction rolls back) rather than being replaced by a state without it.
     if (doc && doc.state.length > 0) applyStored(target, doc.state, doc.state_encoding);
-    for (const row of rows) {
-      if (row.data.length > 0 && isDecodable(row.data)) Y.applyUpdate(target, row.data, COMPACTION_ORIGIN);
-    }
+    // A bad row is skipped, and deleted with the others: it never was part of the document.
+    const { skipped } = integrateStored(
+      rows.map((r) => r.data),
+      { doc: target, origin: COMPACTION_ORIGIN },
+    );
+    if (skipped > 0) this.onSkipped?.(diagramId, skipped);
     const state = Y.encodeStateAsUpdateV2(target);
     if (!live) target.destroy();
     const seqs = rows.map((r) => r.seq);
@@ -97,7 +108,7 @@ export class DocumentStore {
       );
       await tx.query("DELETE FROM diagram_updates WHERE diagram_id = $1 AND seq = ANY($2::bigint[])", [diagramId, seqs]);
     }
-    return { stateBytes: state.length, compacted: rows.length };
+    return { stateBytes: state.length, compacted: rows.length, skipped };
   }
 
   /** Appends one update to the diagram's log (a server-side edit of a diagram that has no room). */
@@ -119,12 +130,48 @@ export class DocumentStore {
 
 /** True when `update` is a well-formed Yjs update. */
 export function isDecodable(update: Uint8Array): boolean {
-  try {
-    Y.decodeUpdate(update);
-    return true;
-  } catch {
-    return false;
+  return updateProblem(update) !== "undecodable";
+}
+
+/**
+ * Builds a document from stored updates, skipping (and counting) each that does not decode or
+ * would not apply (`updateProblem`), so that one bad row never makes a diagram unloadable: it loads
+ * with every good edit. Should an update that passed the check still throw while being applied, the
+ * document is built again without it. With `live`, the updates are applied to that document instead
+ * (compaction): one that throws is skipped, and what of it was applied stays.
+ */
+export function integrateStored(parts: readonly Uint8Array[], live?: { doc: Y.Doc; origin: unknown }): { doc: Y.Doc; skipped: number } {
+  const bad = new Set<number>();
+  parts.forEach((part, i) => {
+    if (part.length === 0 || updateProblem(part) !== undefined) bad.add(i);
+  });
+  if (live) {
+    for (let i = 0; i < parts.length; i++) {
+      const failed = bad.has(i) ? undefined : applyAll(live.doc, [parts[i]!], new Set(), live.origin);
+      if (failed !== undefined) bad.add(i);
+    }
+    return { doc: live.doc, skipped: bad.size };
   }
+  for (;;) {
+    const doc = new Y.Doc({ gc: true });
+    const failed = applyAll(doc, parts, bad, undefined);
+    if (failed === undefined) return { doc, skipped: bad.size };
+    doc.destroy();
+    bad.add(failed);
+  }
+}
+
+/** Applies every part not in `skip`; the index of the first that throws, or undefined. */
+function applyAll(doc: Y.Doc, parts: readonly Uint8Array[], skip: ReadonlySet<number>, origin: unknown): number | undefined {
+  for (let i = 0; i < parts.length; i++) {
+    if (skip.has(i)) continue;
+    try {
+      Y.applyUpdate(doc, parts[i]!, origin);
+    } catch {
+      return i;
+    }
+  }
+  return undefined;
 }
 
 /** How a stored state is encoded: Yjs's v1 update format (what clients send) or the far more compact v2. */

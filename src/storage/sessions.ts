@@ -52,11 +52,22 @@ export class SessionStore {
     return rows.length > 0;
   }
 
-  /** Adds to the session's message counter (called in batches, off the hot path). */
-  async countMessages(id: string, count: number): Promise<void> {
+  /** Adds to sessions' message counters, all in one statement (see `rooms/message-counts.ts`). */
+  async addMessageCounts(counts: readonly { sessionId: string; count: number; lastMessageAt: Date }[]): Promise<void> {
+    if (counts.length === 0) return;
+    const values: string[] = [];
+    const params: unknown[] = [];
+    for (const c of counts) {
+      const n = params.length;
+      values.push(`($${n + 1}::uuid, $${n + 2}::int, $${n + 3}::timestamptz)`);
+      params.push(c.sessionId, c.count, c.lastMessageAt.toISOString());
+    }
     await this.sql.query(
-      "UPDATE liveshare_sessions SET message_count = message_count + $2, last_message_at = now() WHERE id = $1",
-      [id, count],
+      `UPDATE liveshare_sessions s
+          SET message_count = s.message_count + v.n, last_message_at = GREATEST(s.last_message_at, v.at)
+         FROM (VALUES ${values.join(", ")}) AS v(id, n, at)
+        WHERE s.id = v.id`,
+      params,
     );
   }
 }

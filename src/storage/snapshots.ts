@@ -13,8 +13,12 @@ export interface SnapshotRow {
   compressed: boolean;
   encoding: Encoding;
   present_user_ids: string[];
-  created_by: string;
+  reason: SnapshotReason;
 }
+
+/** What made a snapshot (migration 0004). */
+export const SNAPSHOT_REASONS = ["interval", "shutdown", "before-restore", "after-restore"] as const;
+export type SnapshotReason = (typeof SNAPSHOT_REASONS)[number];
 
 export interface NewSnapshot {
   sessionId: string;
@@ -24,11 +28,11 @@ export interface NewSnapshot {
   encoding: Encoding;
   elementCount: number;
   presentUserIds: string[];
-  createdBy: "interval" | "restore" | "shutdown";
+  reason: SnapshotReason;
 }
 
 const COLUMNS = `id, session_id, diagram_id, ${iso("created_at")}, size_bytes, element_count, compressed, encoding,
-  present_user_ids::text[] AS present_user_ids, created_by`;
+  present_user_ids::text[] AS present_user_ids, reason`;
 
 /** `liveshare_snapshots`: a session's stored snapshots (Yjs updates, compressed when large). */
 export class SnapshotStore {
@@ -36,7 +40,7 @@ export class SnapshotStore {
 
   async insert(snapshot: NewSnapshot, tx: Sql = this.sql): Promise<SnapshotRow> {
     const [row] = await tx.query<SnapshotRow>(
-      `INSERT INTO liveshare_snapshots (id, session_id, diagram_id, snapshot_data, size_bytes, element_count, compressed, present_user_ids, created_by, encoding)
+      `INSERT INTO liveshare_snapshots (id, session_id, diagram_id, snapshot_data, size_bytes, element_count, compressed, present_user_ids, reason, encoding)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::uuid[], $9, $10) RETURNING ${COLUMNS}`,
       [
         randomUUID(),
@@ -47,7 +51,7 @@ export class SnapshotStore {
         snapshot.elementCount,
         snapshot.compressed,
         snapshot.presentUserIds,
-        snapshot.createdBy,
+        snapshot.reason,
         snapshot.encoding,
       ],
     );

@@ -40,6 +40,7 @@ describe("two instances on one Redis (separate processes)", () => {
     await db?.drop();
   });
 
+  // SPEC: DUR-7, DUR-10
   it("converges edits and presence of clients split between instances, appending each edit once and one snapshot per interval", async () => {
     const apiA = new ApiClient(a.httpUrl);
     const owner = await apiA.room("cluster-owner");
@@ -83,6 +84,7 @@ describe("two instances on one Redis (separate processes)", () => {
     for (let i = 1; i < snapshots.length; i++) expect(Number(snapshots[i]!.at) - Number(snapshots[i - 1]!.at)).toBeGreaterThan(300);
   });
 
+  // SPEC: AUTH-8, AUTH-9, AUTH-10
   it("applies revocation, downgrade and session end made on one instance to clients on the other", async () => {
     const apiA = new ApiClient(a.httpUrl);
     const owner = await apiA.room("cluster-owner-2");
@@ -121,6 +123,7 @@ describe("two instances on one Redis (separate processes)", () => {
     await waitFor(() => onB.closeReasons.includes("access-revoked"), "the link visitor on B to be disconnected");
   });
 
+  // SPEC: DUR-3
   it("moves the clients of a SIGKILLed instance to the other through a load balancer, losing no acknowledged edit", async () => {
     const live = new Set([a.port, b.port]);
     const balancer = await startBalancer(() => [...live]);

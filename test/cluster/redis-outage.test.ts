@@ -15,6 +15,7 @@ describe("losing Redis", () => {
     for (const step of cleanup.reverse()) await step().catch(() => {});
   });
 
+  // SPEC: DUR-10, REST-11
   it("keeps each instance serving its own clients, reports degraded, and catches up when Redis returns", async () => {
     const redisPort = await freePort();
     let redis = await startRedis(redisPort);

@@ -14,6 +14,7 @@ describe("two Yjs clients in one room", () => {
 
   const connect = (roomId: string, token: string) => live.connect(roomId, token);
 
+  // SPEC: DOC-INV-3
   it("converges on every graph operation made by either client", async () => {
     const server = await live.start();
     const { token, roomId } = await server.api.room();
@@ -46,6 +47,7 @@ describe("two Yjs clients in one room", () => {
     await waitFor(() => sameSchema(a, b) && schemaOf(a).relationships.length === 1, "relationship to converge");
   });
 
+  // SPEC: DOC-INV-1
   it("removes a relationship whose table was deleted concurrently", async () => {
     const server = await live.start();
     const { token, roomId } = await server.api.room();
@@ -78,6 +80,7 @@ describe("two Yjs clients in one room", () => {
 
 describe("restart", () => {
   for (const backend of ["postgres", "pglite"] as const) {
+    // SPEC: DUR-9
     it(`keeps what was stored before a clean shutdown (${backend})`, async () => {
       const first = await newLiveShare({}, { backend });
       const { token, roomId, diagramId } = await first.api.room();

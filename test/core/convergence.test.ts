@@ -15,6 +15,7 @@ const SEEDS = [1, 2, 3];
 describe("convergence through the server (seeded fuzz)", () => {
   const live = liveShareFixture();
 
+  // SPEC: DOC-INV-3
   it.each(SEEDS)("leaves every client, the server and the stored diagram equal (seed %i)", async (seed) => {
     const random = new Random(seed);
     const server = await live.start();

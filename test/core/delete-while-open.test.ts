@@ -7,6 +7,7 @@ import { waitFor } from "../helpers/wait.ts";
 describe("deleting a diagram whose room is open", () => {
   const live = liveShareFixture();
 
+  // SPEC: AUTH-10
   it("disconnects everyone and unloads the room instead of keeping it in memory", async () => {
     const server = await live.start();
     const { token, roomId, diagramId } = await server.api.room();

@@ -17,6 +17,7 @@ describe("REST API", () => {
       ...(options.rawBody !== undefined ? { rawBody: options.rawBody } : {}),
     });
 
+  // SPEC: AUTH-4
   it("gives the same user id to the same username, and a different one to another", async () => {
     const a = await server.api.login("alice");
     const again = await server.api.login("alice");
@@ -25,6 +26,7 @@ describe("REST API", () => {
     expect(b.userId).not.toBe(a.userId);
   });
 
+  // SPEC: REST-3, REST-5
   it("creates a diagram, returns the active session instead of a second one, and a share link", async () => {
     const created = await req("POST", "/api/liveshare/sessions", { body: { diagram_id: owner.diagramId } });
     expect(created.status).toBe(200);
@@ -61,6 +63,7 @@ describe("REST API", () => {
     ["a body over the size limit", "POST", "/api/diagrams", { rawBody: JSON.stringify({ name: "x".repeat(2 * 1024 * 1024) }) }, 413, "payload_too_large"],
   ];
 
+  // SPEC: REST-1, REST-2, LIM-7
   it.each(badRequests)("answers %s with a clear JSON error and changes nothing", async (_name, method, path, options, status, code) => {
     const before = await server.db.query("SELECT (SELECT count(*) FROM diagrams) AS d, (SELECT count(*) FROM diagram_shares) AS s, (SELECT count(*) FROM liveshare_sessions) AS l");
     const response = await req(method, path.replace("{diagram}", owner.diagramId), options);
@@ -71,6 +74,7 @@ describe("REST API", () => {
     expect(after).toEqual(before);
   });
 
+  // SPEC: REST-7
   it("ends a session once: the second DELETE is a conflict, and a new session continues the same diagram", async () => {
     const { token, diagramId, roomId } = await server.api.room("ender");
     expect((await req("DELETE", `/api/liveshare/sessions/${roomId}`, { token })).status).toBe(204);
@@ -82,6 +86,7 @@ describe("REST API", () => {
     expect(next.body.room_id).not.toBe(roomId);
   });
 
+  // SPEC: AUTH-2, REST-11
   it("serves health, readiness and metrics without a token", async () => {
     expect((await req("GET", "/healthz", { token: null })).status).toBe(200);
     expect((await req("GET", "/readyz", { token: null })).body).toMatchObject({ status: "ready", checks: { database: true } });
@@ -92,6 +97,7 @@ describe("REST API", () => {
 });
 
 describe("tokens minted by the main application", () => {
+  // SPEC: AUTH-1
   it("treat an upper-case user id as the same user (regression: owners were refused their own diagram)", async () => {
     const { Tokens } = await import("../../src/auth/tokens.ts");
     const server = await newLiveShare({ AUTH_SECRET: "a-shared-secret-of-the-main-app" });

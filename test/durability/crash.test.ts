@@ -63,6 +63,7 @@ async function killAndRecover(env: Record<string, string>, rounds: number, seed:
 }
 
 describe("SIGKILL at random moments", () => {
+  // SPEC: DUR-1, DUR-3, DUR-6, REST-8
   it("loses no acknowledged edit on PostgreSQL", async () => {
     const db = await freshDatabase();
     try {
@@ -72,6 +73,7 @@ describe("SIGKILL at random moments", () => {
     }
   }, 180_000);
 
+  // SPEC: DUR-1, DUR-3, DUR-6
   it("loses no acknowledged edit on embedded PGlite", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "liveshare-crash-"));
     try {

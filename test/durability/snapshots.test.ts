@@ -12,10 +12,11 @@ describe("snapshots", () => {
   const list = async (roomId: string, token: string) => {
     const { status, body } = await live.server.api.request("GET", `/api/liveshare/sessions/${roomId}/snapshots`, { token });
     expect(status).toBe(200);
-    return body.snapshots as Array<{ id: string; element_count: number; size_bytes: number; present_users: { user_id: string }[]; changed_since_by: { user_id: string; edits: number }[] }>;
+    return body.snapshots as Array<{ id: string; reason: string; element_count: number; size_bytes: number; present_users: { user_id: string }[]; changed_since_by: { user_id: string; edits: number }[] }>;
   };
   const logEntries = async (diagramId: string) => (await live.server.liveshare.core.documents.storedBytes(diagramId)).logEntries;
 
+  // SPEC: DUR-6, DUR-7, REST-9
   it("snapshots a changing room each interval, compacts the log, and stops when nothing changes", async () => {
     const server = await live.start({ SNAPSHOT_INTERVAL_MS: "200" });
     const { token, userId, roomId, diagramId } = await server.api.room();
@@ -41,6 +42,7 @@ describe("snapshots", () => {
     expect((await list(roomId, token))[0]!.element_count).toBe(2);
   });
 
+  // SPEC: DUR-7
   it("keeps only the configured number of stored snapshots", async () => {
     const server = await live.start({ SNAPSHOT_INTERVAL_MS: "150", SNAPSHOT_RETENTION: "2" });
     const { token, roomId } = await server.api.room();
@@ -59,6 +61,7 @@ describe("snapshots", () => {
     expect(server.liveshare.core.snapshots.inMemory(roomId).length).toBeGreaterThanOrEqual(4);
   });
 
+  // SPEC: DUR-8, REST-10
   it("restores a snapshot as a new change that reaches every client and survives a reload", async () => {
     const server = await live.start({ SNAPSHOT_INTERVAL_MS: "150" });
     const { token, roomId, diagramId } = await server.api.room();
@@ -85,6 +88,53 @@ describe("snapshots", () => {
     expect(readSchema(cold).tables.map((t) => t.name)).toEqual(["keep"]);
   });
 
+  // SPEC: DUR-8, REST-9, REST-10
+  it("takes a snapshot before and after a restore, so that restoring the before-restore snapshot undoes it", async () => {
+    const server = await live.start({ SNAPSHOT_INTERVAL_MS: "150" });
+    const { token, roomId } = await server.api.room();
+    const p = connect(roomId, token);
+    await synced(p);
+    applyOperation(p.doc, { type: "CreateTable", name: "first", x: 0, y: 0 }, "t");
+    await waitFor(async () => (await list(roomId, token)).length === 1, "an interval snapshot of 'first'");
+    const [interval] = await list(roomId, token);
+    expect(interval!.reason).toBe("interval");
+    applyOperation(p.doc, { type: "CreateTable", name: "second", x: 0, y: 0 }, "t");
+    await acknowledged(p);
+
+    const restored = await server.api.request("POST", `/api/liveshare/sessions/${roomId}/snapshots/${interval!.id}/restore`, { token });
+    expect(restored.status).toBe(200);
+    await waitFor(() => tableNames(p.doc).join() === "first", "the restore");
+    const afterRestore = await list(roomId, token);
+    const byId = new Map(afterRestore.map((s) => [s.id, s]));
+    expect(byId.get(restored.body.before_snapshot_id)).toMatchObject({ reason: "before-restore", element_count: 2 });
+    expect(byId.get(restored.body.after_snapshot_id)).toMatchObject({ reason: "after-restore", element_count: 1 });
+
+    const undone = await server.api.request("POST", `/api/liveshare/sessions/${roomId}/snapshots/${restored.body.before_snapshot_id}/restore`, { token });
+    expect(undone.status).toBe(200);
+    await waitFor(() => tableNames(p.doc).sort().join() === "first,second", "the undo of the restore");
+  });
+
+  // SPEC: DUR-9
+  it("takes a shutdown snapshot of each changed room when the server stops gracefully", async () => {
+    const server = await live.start({ SNAPSHOT_INTERVAL_MS: "3600000" });
+    const changed = await server.api.room("changed");
+    const untouched = await server.api.room("untouched");
+    const [a, b] = [connect(changed.roomId, changed.token), connect(untouched.roomId, untouched.token)];
+    await Promise.all([synced(a), synced(b)]);
+    // Whatever the rooms hold once loaded is covered by the interval snapshots up to here.
+    await server.liveshare.core.snapshots.tick();
+    applyOperation(a.doc, { type: "CreateTable", name: "last words", x: 0, y: 0 }, "t");
+    await acknowledged(a);
+
+    await server.liveshare.close();
+
+    const [newest] = await server.liveshare.core.snapshotStore.list(changed.roomId);
+    expect(newest).toMatchObject({ reason: "shutdown", element_count: 1 });
+    const untouchedReasons = (await server.liveshare.core.snapshotStore.list(untouched.roomId)).map((s) => s.reason);
+    expect(untouchedReasons).not.toContain("shutdown");
+  });
+
+  // SPEC: REST-10
   it("refuses restores from viewers and of snapshots of another diagram", async () => {
     const server = await live.start({ SNAPSHOT_INTERVAL_MS: "150" });
     const owner = await server.api.room("owner");

@@ -23,6 +23,7 @@ async function authorAndPeer(live: ReturnType<typeof liveShareFixture>) {
 describe("when the database is slow", () => {
   const live = liveShareFixture();
 
+  // SPEC: DUR-1, DUR-2
   it("relays an edit to peers at once and acknowledges it to its author once it is in the log", async () => {
     const { server, diagramId, author, peer } = await authorAndPeer(live);
 
@@ -52,6 +53,7 @@ describe("when the database is slow", () => {
 describe("when the database refuses writes", () => {
   const live = liveShareFixture();
 
+  // SPEC: DUR-2, DUR-4
   it("relays the edit but acknowledges it only once it is stored, stays up, and stores it when writes work again", async () => {
     const { server, diagramId, author, peer } = await authorAndPeer(live);
 
@@ -80,6 +82,7 @@ describe("when the database refuses writes", () => {
 describe("an acknowledgement in a room with an edit not stored yet", () => {
   const live = liveShareFixture();
 
+  // SPEC: DUR-1
   it("waits for that edit: a JSON client's change building on a Yjs edit is acknowledged once both are stored", async () => {
     const server = await live.start();
     const owner = await server.api.room();

@@ -60,6 +60,7 @@ async function started(stages: FrameStage[], heartbeatMs?: number) {
 }
 
 describe("the /collab endpoint", () => {
+  // SPEC: CLOSE-5
   it("closes only the socket whose frame a stage fails on (1011 internal-error); the process and other sockets go on", async () => {
     const seen: string[] = [];
     const stage: FrameStage = {
@@ -95,6 +96,7 @@ describe("the /collab endpoint", () => {
     ws.close();
   });
 
+  // SPEC: LIM-8
   it("drops a peer that stops answering pings, and keeps one that answers", async () => {
     const { url } = await started([], 50);
     const silent = await open(url, { autoPong: false });
@@ -122,6 +124,7 @@ describe("the /collab endpoint", () => {
     ws.close();
   });
 
+  // SPEC: CLOSE-6
   it("shuts down within its grace period when a peer never answers the close", async () => {
     const { url, endpoint } = await started([]);
     // Upgraded, then deaf: it never reads, so it never answers the close frame.

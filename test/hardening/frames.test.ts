@@ -92,13 +92,13 @@ const cases: Case[] = [
   },
   {
     // Not decoded on arrival (that would let anyone without a token spend CPU): the durable log
-    // refuses it once the connection exists, closing the room's connection rather than the socket.
+    // refuses it once the connection exists, before anything of it is applied.
     name: "a document update that is not a Yjs update, sent before the authentication answer",
     send: (c, room, tokens) => {
       c.send(frames.auth(room, tokens.editor));
       c.send(frames.update(room, raw(1, 2, 3, 4, 5, 6, 7, 8)));
     },
-    answer: { documentClosed: CloseReason.MalformedUpdate },
+    answer: badRequest(CloseReason.MalformedUpdate),
     printsToStderr: true,
   },
   { name: "awareness that is not JSON", authenticated: true, send: (c, room) => c.send(frames.awareness(room, awarenessOf("{nope"))), answer: badRequest(CloseReason.MalformedAwareness) },
@@ -153,6 +153,7 @@ describe("bad frames on /collab", () => {
   };
 
   for (const c of cases) {
+    // SPEC: CLOSE-1, CLOSE-4, AUTH-6
     it(`refuses ${c.name} clearly and changes nothing`, async () => {
       const stderr = vi.spyOn(console, "error");
       const before = await storedState(server.db, diagramId);
@@ -181,6 +182,7 @@ describe("bad frames on /collab", () => {
     });
   }
 
+  // SPEC: AUTH-6
   it("refuses an upper-case spelling of a room id (it would open a second copy of the room)", async () => {
     const client = await open();
     expect(await client.authenticate(roomId.toUpperCase(), who.owner.token)).toEqual({
@@ -191,6 +193,7 @@ describe("bad frames on /collab", () => {
     expect(server.liveshare.core.rooms.roomIds()).toEqual([roomId]);
   });
 
+  // SPEC: AUTH-6
   it("refuses unknown and ended rooms by name", async () => {
     const client = await open();
     expect(await client.authenticate(crypto.randomUUID(), who.owner.token)).toMatchObject({ reason: CloseReason.UnknownRoom });
@@ -201,6 +204,7 @@ describe("bad frames on /collab", () => {
     await roomStillSyncs();
   });
 
+  // SPEC: CLOSE-7
   it("answers a WebSocket on an unknown path with 404", async () => {
     const socket = new WebSocket(`${server.wsUrl}/not-here`);
     const status = await new Promise<number>((resolve, reject) => {
@@ -211,6 +215,7 @@ describe("bad frames on /collab", () => {
     expect(status).toBe(404);
   });
 
+  // SPEC: CLOSE-4
   it("ignores the bare Pong a provider sends in answer to a Ping", async () => {
     const client = await open();
     client.send(raw(10));
@@ -218,6 +223,7 @@ describe("bad frames on /collab", () => {
     expect(client.open).toBe(true);
   });
 
+  // SPEC: CLOSE-4
   it("accepts a well-formed frame with trailing bytes, as newer providers may send", async () => {
     const client = await open();
     const auth = frames.auth(roomId, who.viewer.token);

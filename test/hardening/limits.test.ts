@@ -41,6 +41,7 @@ describe("limits", () => {
   };
 
   describe("message size", () => {
+    // SPEC: LIM-5
     it("defaults to 1 MiB and is configured with MAX_MESSAGE_BYTES", () => {
       expect(loadConfig({}).maxMessageBytes).toBe(1024 * 1024);
       expect(loadConfig({ MAX_MESSAGE_BYTES: "4096" }).maxMessageBytes).toBe(4096);
@@ -48,6 +49,7 @@ describe("limits", () => {
       expect(() => loadConfig({ MAX_MESSAGE_BYTES: "lots" })).toThrow(/MAX_MESSAGE_BYTES/);
     });
 
+    // SPEC: LIM-5
     it("closes with 1009 on a larger frame, applies none of it, and the room keeps syncing", async () => {
       const s = (server = await newLiveShare({ MAX_MESSAGE_BYTES: "4096" }));
       const who = await actors(s, "size");
@@ -79,6 +81,7 @@ describe("limits", () => {
       await waitFor(() => tableNames(reader.doc).includes("after"), "the room to keep syncing");
     });
 
+    // SPEC: LIM-5
     it("closes a JSON client with 1009 on a larger message and applies none of it", async () => {
       const s = (server = await newLiveShare({ MAX_MESSAGE_BYTES: "4096" }));
       const who = await actors(s, "json-size");
@@ -93,6 +96,7 @@ describe("limits", () => {
   });
 
   describe("users per room", () => {
+    // SPEC: LIM-6
     it("refuses a user beyond MAX_USERS_PER_ROOM with room-full but admits another tab of a present user", async () => {
       const s = (server = await newLiveShare({ MAX_USERS_PER_ROOM: "2" }));
       const who = await actors(s, "full");
@@ -118,6 +122,7 @@ describe("limits", () => {
       expect(retry.provider.authorizedScope).toBe("readonly");
     });
 
+    // SPEC: LIM-6
     it("admits no more than MAX_USERS_PER_ROOM users who connect at the same moment", async () => {
       const s = (server = await newLiveShare({ MAX_USERS_PER_ROOM: "2" }));
       const who = await actors(s, "race");
@@ -131,6 +136,7 @@ describe("limits", () => {
       await waitFor(() => s.liveshare.core.rooms.usersPresent(roomId).length === 2, "both admitted users to be present");
     });
 
+    // SPEC: LIM-6
     it("counts JSON clients and Yjs clients together", async () => {
       const s = (server = await newLiveShare({ MAX_USERS_PER_ROOM: "2" }));
       const who = await actors(s, "mixed-full");
@@ -149,6 +155,7 @@ describe("limits", () => {
       expect(yjsViewer.authFailure).toBe(CloseReason.RoomFull);
     });
 
+    // SPEC: LIM-6
     it("defaults to 100 users, the original design's limit", () => {
       expect(loadConfig({}).maxUsersPerRoom).toBe(100);
     });

@@ -48,6 +48,7 @@ describe("REST input", () => {
   ];
 
   for (const c of bad) {
+    // SPEC: REST-1, REST-2
     it(`answers ${c.name} with ${c.status} ${c.code}`, async () => {
       const body = c.body?.();
       const response = await send(server, {
@@ -73,6 +74,7 @@ describe("REST input", () => {
     expect(response.body.error.code).toBe("unsupported_media_type");
   });
 
+  // SPEC: LIM-7
   it("refuses a declared body over 1 MiB with 413 before reading it", async () => {
     const response = await send(server, {
       method: "POST",
@@ -84,6 +86,7 @@ describe("REST input", () => {
     expect(response.body.error.code).toBe("payload_too_large");
   });
 
+  // SPEC: LIM-7
   it("closes the connection after a 413, so a keep-alive client's next request is answered", async () => {
     const refused = await send(server, {
       method: "POST",
@@ -96,6 +99,7 @@ describe("REST input", () => {
     expect(next.status).toBe(200);
   });
 
+  // SPEC: LIM-7
   it("refuses a chunked body that grows past 1 MiB with 413", async () => {
     const chunk = "x".repeat(64 * 1024);
     const response = await send(server, {
@@ -118,6 +122,7 @@ describe("REST input", () => {
     expect(response.body.name).toBe("chunked");
   });
 
+  // SPEC: REST-2
   it("stores SQL-looking input verbatim (every query is parameterised)", async () => {
     const name = "x'); DROP TABLE diagrams; --";
     const created = await server.api.request("POST", "/api/diagrams", { token: who.stranger.token, body: { name } });

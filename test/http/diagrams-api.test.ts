@@ -25,12 +25,14 @@ describe("the diagram API a frontend builds on", () => {
   const call = (method: string, path: string, token: string, body?: unknown) => server.api.request(method, path, { token, ...(body === undefined ? {} : { body }) });
   const meta = (doc: Y.Doc) => doc.getMap("meta").toJSON();
 
+  // SPEC: REST-15
   it("tells the caller who they are", async () => {
     const me = await call("GET", "/api/me", who.viewer.token);
     expect(me.status).toBe(200);
     expect(me.body).toEqual({ user_id: who.viewer.userId, name: "api-viewer", user_search: true });
   });
 
+  // SPEC: DOC-4
   it("creates a diagram whose document holds meta.name and meta.schema_version before anyone edits it", async () => {
     const diagramId = await server.api.createDiagram(who.owner.token, "Fresh");
     const roomId = await server.api.startSession(who.owner.token, diagramId);
@@ -40,6 +42,7 @@ describe("the diagram API a frontend builds on", () => {
     expect(meta(reader.doc)).toEqual({ name: "Fresh", schema_version: 1 });
   });
 
+  // SPEC: REST-13
   it("lists the caller's own and shared diagrams with role, access and active room, and not others'", async () => {
     const lister = await server.api.login("api-lister");
     const mine = await server.api.createDiagram(lister.token, "Mine");
@@ -57,6 +60,7 @@ describe("the diagram API a frontend builds on", () => {
     expect(byId.has(hidden)).toBe(false);
   });
 
+  // SPEC: REST-13
   it("pages through the list with a cursor: every diagram once, most recently changed first", async () => {
     const pager = await server.api.login("api-pager");
     const created: string[] = [];
@@ -80,6 +84,7 @@ describe("the diagram API a frontend builds on", () => {
     expect(seen).toEqual([...created].reverse());
   });
 
+  // SPEC: REST-13
   it("refuses a list limit out of range and a cursor it did not give out", async () => {
     for (const query of ["limit=0", "limit=101", "limit=abc", "cursor=bm90LWEtY3Vyc29y"]) {
       const { status, body } = await call("GET", `/api/diagrams?${query}`, who.owner.token);
@@ -88,6 +93,7 @@ describe("the diagram API a frontend builds on", () => {
     }
   });
 
+  // SPEC: REST-14, DOC-4
   it("renames a diagram as owner or editor, and the live document's meta.name follows in connected clients", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
     const yjs = newProvider(server.wsUrl, roomId, who.viewer.token);
@@ -112,6 +118,7 @@ describe("the diagram API a frontend builds on", () => {
     expect(meta(reader.doc)).toEqual({ name: "Renamed by the owner", schema_version: 1 });
   });
 
+  // SPEC: REST-14
   it("renames a diagram without a live session in its stored document", async () => {
     const diagramId = await server.api.createDiagram(who.owner.token, "Offline");
     expect((await call("PATCH", `/api/diagrams/${diagramId}`, who.owner.token, { name: "Offline, renamed" })).status).toBe(200);
@@ -122,6 +129,7 @@ describe("the diagram API a frontend builds on", () => {
     expect(meta(reader.doc).name).toBe("Offline, renamed");
   });
 
+  // SPEC: REST-14
   it("refuses a rename by a viewer or a stranger, link_access by an editor, and a bad body, changing nothing", async () => {
     const { diagramId } = await sharedDiagram(server, who);
     const cases: [string, unknown, number, string][] = [
@@ -142,6 +150,7 @@ describe("the diagram API a frontend builds on", () => {
     expect((await call("GET", `/api/diagrams/${diagramId}`, who.owner.token)).body).toMatchObject({ name: "Permissions", link_access: "none" });
   });
 
+  // SPEC: REST-16
   it("lists shares with the user's name where this server has seen them, null otherwise", async () => {
     const { diagramId } = await sharedDiagram(server, who);
     const unseen = crypto.randomUUID();
@@ -155,6 +164,7 @@ describe("the diagram API a frontend builds on", () => {
   });
 
   describe("finding people to share with", () => {
+    // SPEC: REST-16
     it("finds users this server has seen by a case-insensitive name prefix, revealing only id and name", async () => {
       const { diagramId } = await sharedDiagram(server, who);
       const alice = await server.api.login("Zebulon Alpha");
@@ -172,6 +182,7 @@ describe("the diagram API a frontend builds on", () => {
       expect(body.users).toEqual([]);
     });
 
+    // SPEC: REST-16
     it("bounds the search: a prefix of at least 2 characters, at most 20 results", async () => {
       const { diagramId } = await sharedDiagram(server, who);
       for (let i = 0; i < 22; i++) await server.api.login(`many-${String(i).padStart(2, "0")}`);
@@ -185,6 +196,7 @@ describe("the diagram API a frontend builds on", () => {
       }
     });
 
+    // SPEC: REST-16
     it("lets only the diagram's owner search", async () => {
       const { diagramId } = await sharedDiagram(server, who);
       for (const actor of [who.editor, who.viewer, who.stranger]) {
@@ -194,6 +206,7 @@ describe("the diagram API a frontend builds on", () => {
       }
     });
 
+    // SPEC: REST-16
     it("is switched off by USER_SEARCH=off, and /api/me says so", async () => {
       const off = await newLiveShare({ USER_SEARCH: "off" });
       try {
@@ -210,6 +223,7 @@ describe("the diagram API a frontend builds on", () => {
     });
   });
 
+  // SPEC: DOC-8
   it("reports the same element versions from /schema whether or not the room is loaded", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
     const json = await JsonClient.join(server.wsUrl, who.owner.token, roomId);

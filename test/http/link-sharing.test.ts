@@ -39,6 +39,7 @@ describe("link sharing", () => {
     return client;
   };
 
+  // SPEC: AUTH-14
   it("gives nothing by default: a stranger with the link is refused", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
     expect((await call("GET", `/api/diagrams/${diagramId}`, who.owner.token)).body.link_access).toBe("none");
@@ -48,6 +49,7 @@ describe("link sharing", () => {
     expect(refused.authFailure).toBe(CloseReason.PermissionDenied);
   });
 
+  // SPEC: AUTH-14
   it("gives anyone signed in the link's role, in REST and in the room; the diagram then shows in their list", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
     const visitor = await server.api.login("link-visitor");
@@ -84,6 +86,7 @@ describe("link sharing", () => {
     expect(listed).toMatchObject({ role: "editor", access: "link", active_room_id: roomId });
   });
 
+  // SPEC: AUTH-14
   it("combines a share and the link as the higher of the two; the owner stays owner", async () => {
     const { diagramId } = await sharedDiagram(server, who);
     await setLink(diagramId, "edit");
@@ -98,6 +101,7 @@ describe("link sharing", () => {
     expect((await call("GET", `/api/diagrams/${diagramId}`, who.editor.token)).body.role).toBe("viewer");
   });
 
+  // SPEC: AUTH-14
   it("disconnects Yjs and JSON clients that only had the link at once when the owner revokes it, and refuses their reconnect", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
     await setLink(diagramId, "edit");
@@ -121,6 +125,7 @@ describe("link sharing", () => {
     expect(tableNames(owner.doc)).toEqual(["after-the-link"]);
   });
 
+  // SPEC: AUTH-14
   it("makes link editors read-only at once when the link is lowered to view, with a second AuthSuccess for JSON clients", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
     await setLink(diagramId, "edit");
@@ -139,6 +144,7 @@ describe("link sharing", () => {
     expect(refused).toMatchObject({ type: "Error", code: "read_only" });
   });
 
+  // SPEC: AUTH-14
   it("lets only the owner set link access", async () => {
     const { diagramId } = await sharedDiagram(server, who);
     for (const actor of [who.editor, who.viewer, who.stranger]) {

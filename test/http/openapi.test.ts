@@ -42,6 +42,7 @@ describe("the OpenAPI document", () => {
   });
   afterAll(() => server.close());
 
+  // SPEC: REST-17
   it("is a valid OpenAPI 3.1 document", async () => {
     expect(doc.openapi).toBe("3.1.0");
     const result = await new Validator().validate(structuredClone(doc) as unknown as Parameters<Validator["validate"]>[0]);
@@ -49,6 +50,7 @@ describe("the OpenAPI document", () => {
     expect(result.valid).toBe(true);
   });
 
+  // SPEC: REST-17
   it("describes every route the app serves, and no route it does not", () => {
     expect(documentedRoutes(doc)).toEqual(servedRoutes(server));
   });
@@ -92,6 +94,7 @@ describe("the interactive docs", () => {
   });
   afterAll(() => server.close());
 
+  // SPEC: REST-17
   it("load every script and stylesheet from this server, none from the internet", async () => {
     const response = await fetch(`${server.httpUrl}/api/docs`);
     expect(response.status).toBe(200);
@@ -119,6 +122,7 @@ describe("the JSON protocol's JSON Schema", () => {
   });
   afterAll(() => server.close());
 
+  // SPEC: REST-17
   it("accepts the messages of the protocol, client's and server's", () => {
     const messages = [
       { type: "Auth", token: "t", room_id: "r" },

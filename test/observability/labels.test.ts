@@ -16,7 +16,7 @@ const VOCABULARY: Record<string, readonly string[] | null> = {
   priority: ["critical", "normal", "low", "volatile"],
   outcome: ["normal", "timeout", "error"],
   status: ["active", "idle", "away"],
-  reason: ["invalid", "foreign", "stale", "rate_limited", "congested"],
+  reason: ["invalid", "foreign", "stale", "rate_limited", "congested", "malformed-update", "unapplicable-update"],
   message_type: null,
   le: null,
 };
@@ -65,6 +65,7 @@ describe("metric labels after traffic in several rooms", () => {
     await server?.close();
   });
 
+  // SPEC: REST-12
   it("never carry a user, room, session or diagram id, nor a user name", () => {
     expect(metrics.value("liveshare_user_join_rate", { protocol: "yjs" })).toBeGreaterThanOrEqual(9);
     for (const sample of metrics.samples) {
@@ -75,6 +76,7 @@ describe("metric labels after traffic in several rooms", () => {
     }
   });
 
+  // SPEC: REST-12
   it("use only labels with a bounded set of values on LiveShare's metrics", () => {
     const liveshare = metrics.samples.filter((s) => s.name.startsWith("liveshare_"));
     expect(liveshare.length).toBeGreaterThan(0);
@@ -88,6 +90,7 @@ describe("metric labels after traffic in several rooms", () => {
     }
   });
 
+  // SPEC: REST-12
   it("add no series naming another room when it comes and goes", async () => {
     const seriesOf = (m: Scrape) =>
       new Set(m.samples.filter((s) => s.name.startsWith("liveshare_")).map((s) => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`));

@@ -1,6 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { LOG_MODULES } from "../../src/config.ts";
 import { applyOperation } from "../../src/schema-doc/index.ts";
 import { ApiClient } from "../helpers/api.ts";
 import { freshDatabase, startServerProcess, type ServerProcess } from "../helpers/process.ts";
@@ -51,6 +54,7 @@ describe("log levels", () => {
     return { lines: linesOf(server.output()), userId, roomId };
   }
 
+  // SPEC: DUR-9
   it("takes LOG_LEVEL as the floor and lets LOG_LEVELS raise single modules above it", async () => {
     const { lines, userId, roomId } = await runWithTraffic({ LOG_LEVEL: "warn", LOG_LEVELS: "server=info,connections=debug" });
 
@@ -80,6 +84,27 @@ describe("log levels", () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe('liveshare: invalid LOG_LEVELS: unknown level "loud" for module "connections"');
+  });
+
+  it("refuses an unknown module in LOG_LEVELS at start-up with one line naming the variable and the modules", async () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "src/server.ts"], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: "0", LOG_LEVELS: "persistance=debug" },
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(`liveshare: invalid LOG_LEVELS: unknown module "persistance" (modules: ${LOG_MODULES.join(", ")})`);
+  });
+
+  it("lists every module the code logs under as one LOG_LEVELS accepts", async () => {
+    const used = new Set<string>();
+    for (const file of await readdir(path.join(ROOT, "src"), { recursive: true })) {
+      if (!file.endsWith(".ts")) continue;
+      const text = await readFile(path.join(ROOT, "src", file), "utf8");
+      for (const match of text.matchAll(/(?:logging\.child|core\.logger|\.logger)\("([a-z-]+)"\)/g)) used.add(match[1]!);
+    }
+    expect(used.size).toBeGreaterThan(5);
+    expect([...used].filter((module) => !(LOG_MODULES as readonly string[]).includes(module))).toEqual([]);
   });
 });
 

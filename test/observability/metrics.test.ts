@@ -219,6 +219,7 @@ describe("metrics from real traffic", () => {
     expect(after.value("liveshare_connections", YJS)).toBe(0);
   });
 
+  // SPEC: REST-11
   it("serves the same registry on METRICS_PORT, and nothing else there", async () => {
     server = await start({ METRICS_PORT: "0" });
     const port = server.liveshare.metricsPort;

@@ -137,6 +137,7 @@ describe("the permission matrix", () => {
     for (const role of ROLES) {
       const status = row.expect[role];
       const allowed = status < 400;
+      // SPEC: AUTH-5, REST-3, REST-4, REST-5, REST-6, REST-7, REST-8
       it(`${allowed ? "lets" : "refuses"} ${role === "none" ? "a caller without a token" : `the ${role}`} to ${row.action} (${status})`, async () => {
         const ctx = await fresh();
         await row.prepare?.(ctx);
@@ -176,6 +177,7 @@ describe("the permission matrix", () => {
     };
     for (const role of ROLES) {
       const expected = joins[role];
+      // SPEC: AUTH-5, AUTH-6, AUTH-7, CLOSE-2
       it(
         "scope" in expected
           ? `lets the ${role} join the room ${expected.scope === "readonly" ? "read-only" : "read-write"}`
@@ -196,6 +198,7 @@ describe("the permission matrix", () => {
     }
 
     for (const role of ["owner", "editor"] as const) {
+      // SPEC: AUTH-5
       it(`applies the ${role}'s edits for everyone and stores them`, async () => {
         const { roomId, diagramId } = await fresh();
         const [writer, other] = [connect(roomId, who[role].token), connect(roomId, who.owner.token)];
@@ -211,6 +214,7 @@ describe("the permission matrix", () => {
       });
     }
 
+    // SPEC: AUTH-7
     it("never applies a viewer's edits, tells the viewer so, and keeps everyone else's document unchanged", async () => {
       const { roomId, diagramId } = await fresh();
       const owner = connect(roomId, who.owner.token);
@@ -237,6 +241,7 @@ describe("the permission matrix", () => {
       await waitFor(() => tableNames(viewer.doc).includes("later"), "the owner's edit to reach the viewer");
     });
 
+    // SPEC: AUTH-7
     it("answers a raw read-only client's update and sync step 2 with SyncStatus(false) and applies neither", async () => {
       const { roomId, diagramId } = await fresh();
       const raw = await RawClient.open(server.wsUrl);
@@ -257,6 +262,7 @@ describe("the permission matrix", () => {
     });
 
     for (const role of ["stranger", "none"] as const) {
+      // SPEC: AUTH-12, CLOSE-2
       it(`applies nothing a refused ${role === "none" ? "client without a token" : role} sends after the refusal`, async () => {
         const { roomId, diagramId } = await fresh();
         const raw = await RawClient.open(server.wsUrl);
@@ -292,6 +298,7 @@ describe("the permission matrix", () => {
 
     for (const role of ROLES) {
       const expected = joins[role];
+      // SPEC: AUTH-5, AUTH-6, JSON-3, JSON-5
       it(
         "role" in expected
           ? `lets the ${role} join the room ${expected.readOnly ? "read-only" : "read-write"}`
@@ -312,6 +319,7 @@ describe("the permission matrix", () => {
     }
 
     for (const role of ["owner", "editor"] as const) {
+      // SPEC: JSON-20
       it(`applies the ${role}'s GraphOp for Yjs clients too and stores it`, async () => {
         const { roomId, diagramId } = await fresh();
         const yjs = connect(roomId, who.viewer.token);
@@ -325,6 +333,7 @@ describe("the permission matrix", () => {
       });
     }
 
+    // SPEC: JSON-10, AUTH-7
     it("answers a viewer's GraphOp with a read_only Error and changes nothing anywhere", async () => {
       const { roomId, diagramId } = await fresh();
       const owner = connect(roomId, who.owner.token);
@@ -348,6 +357,7 @@ describe("the permission matrix", () => {
       expect(viewer.closeEvent).toBeUndefined();
     });
 
+    // SPEC: JSON-4, AUTH-12
     it("lets nothing but Auth through before authentication, whoever asks", async () => {
       const { roomId, diagramId } = await fresh();
       const before = await storedState(server.db, diagramId);

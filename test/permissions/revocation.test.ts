@@ -48,6 +48,7 @@ describe("revocation while connected", () => {
   };
 
   for (const role of ["editor", "viewer"] as const) {
+    // SPEC: AUTH-8, CLOSE-3
     it(`disconnects ${role === "editor" ? "an editor" : "a viewer"} whose share is removed with access-revoked and refuses the reconnect`, async () => {
       const { diagramId, roomId } = await sharedDiagram(server, who);
       const owner = connect(roomId, who.owner.token);
@@ -72,6 +73,7 @@ describe("revocation while connected", () => {
     });
   }
 
+  // SPEC: AUTH-9
   it("makes an editor downgraded to view read-only while connected: told so, edits no longer applied", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
     const owner = connect(roomId, who.owner.token);
@@ -113,6 +115,7 @@ describe("revocation while connected", () => {
     expect(again.provider.authorizedScope).toBe("readonly");
   });
 
+  // SPEC: AUTH-9
   it("makes a viewer upgraded to edit writable while connected", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
     const owner = connect(roomId, who.owner.token);
@@ -131,6 +134,7 @@ describe("revocation while connected", () => {
     await waitFor(() => tableNames(owner.doc).includes("now-an-editor"), "the promoted user's edit to reach the owner");
   });
 
+  // SPEC: AUTH-10
   it("disconnects everyone when the session ends, sets ended_at and refuses every reconnect", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
     const everyone = [connect(roomId, who.owner.token), connect(roomId, who.editor.token), connect(roomId, who.viewer.token)];
@@ -161,6 +165,7 @@ describe("revocation while connected", () => {
     expect(tableNames(rejoined.doc)).toEqual(["kept"]);
   });
 
+  // SPEC: AUTH-10
   it("disconnects everyone when the diagram is deleted, refuses every reconnect and unloads the room", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
     const everyone = [connect(roomId, who.owner.token), connect(roomId, who.editor.token), connect(roomId, who.viewer.token)];
@@ -215,6 +220,7 @@ describe("revocation while connected", () => {
       };
     };
 
+    // SPEC: AUTH-11
     it("disconnects a user whose share was removed between authentication and connection", async () => {
       const { diagramId, roomId } = await sharedDiagram(server, who);
       const gate = holdLoading(roomId);
@@ -229,6 +235,7 @@ describe("revocation while connected", () => {
       await waitFor(() => server.liveshare.core.rooms.usersPresent(roomId).length === 0, "the revoked user to be gone");
     });
 
+    // SPEC: AUTH-11
     it("makes read-only a user downgraded between authentication and connection", async () => {
       const { diagramId, roomId } = await sharedDiagram(server, who);
       const gate = holdLoading(roomId);
@@ -249,6 +256,7 @@ describe("revocation while connected", () => {
       expect(tableNames(serverDoc(server, roomId)!)).toEqual([]);
     });
 
+    // SPEC: AUTH-11
     it("disconnects a user whose session ended between authentication and connection", async () => {
       const { roomId } = await sharedDiagram(server, who);
       const gate = holdLoading(roomId);

@@ -61,6 +61,7 @@ describe("access tokens in production mode", () => {
   ];
 
   for (const { name, token, reason } of refused) {
+    // SPEC: AUTH-1, AUTH-2, REST-1
     it(`refuses ${name} on REST with 401 and ${reason}`, async () => {
       const t = await token();
       const response = await server.api.request("GET", `/api/diagrams/${diagramId}`, t === undefined ? {} : { token: t });
@@ -68,6 +69,7 @@ describe("access tokens in production mode", () => {
       expect(response.body).toEqual({ error: { code: "unauthorized", message: reason } });
     });
 
+    // SPEC: AUTH-1, CLOSE-2
     it(`refuses ${name} on the Yjs endpoint with ${reason}`, async () => {
       const p = connect((await token()) ?? "");
       await waitFor(() => p.authFailure !== undefined || p.provider.isAuthenticated, "an authentication answer");
@@ -76,11 +78,13 @@ describe("access tokens in production mode", () => {
     });
   }
 
+  // SPEC: AUTH-1
   it("names every kind of bad token differently", () => {
     const reasons = new Set(refused.map((r) => r.reason));
     expect([...reasons].sort()).toEqual(["invalid-claims", "invalid-signature", "malformed-token", "missing-token", "token-expired"]);
   });
 
+  // SPEC: AUTH-2
   it("refuses an Authorization header that is not a bearer token as missing", async () => {
     for (const authorization of ["Basic dXNlcjpwYXNz", "Bearer", "Bearer a b", owner.token]) {
       const response = await fetch(`${server.httpUrl}/api/diagrams/${diagramId}`, { headers: { authorization } });
@@ -89,12 +93,14 @@ describe("access tokens in production mode", () => {
     }
   });
 
+  // SPEC: AUTH-4
   it("has no dev-token route", async () => {
     const response = await server.api.request("POST", "/api/dev/token", { body: { username: "mallory" } });
     expect(response.status).toBe(404);
     expect(response.body.error.code).toBe("not_found");
   });
 
+  // SPEC: AUTH-3
   it("accepts the main application's tokens everywhere, including for users it has never seen", async () => {
     const owned = connect(owner.token);
     await synced(owned);
@@ -115,6 +121,7 @@ describe("access tokens in production mode", () => {
 });
 
 describe("production mode start-up", () => {
+  // SPEC: AUTH-4
   it("refuses to load a configuration without AUTH_SECRET", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/AUTH_SECRET is required/);
@@ -122,6 +129,7 @@ describe("production mode start-up", () => {
     expect(loadConfig({ NODE_ENV: "production", AUTH_SECRET: SECRET }).production).toBe(true);
   });
 
+  // SPEC: AUTH-4
   it("exits with one clear line when the server is started without AUTH_SECRET", async () => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_ENV: "production", PORT: "0", DATABASE_URL: "memory://" };
     const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], { cwd: process.cwd(), env });
@@ -142,6 +150,7 @@ describe("access tokens in development mode", () => {
     await server?.close();
   });
 
+  // SPEC: AUTH-4
   it("gives the same user id to the same username and refuses another server's tokens", async () => {
     const first = await server.api.login("dev-user");
     const second = await server.api.login("dev-user");

@@ -15,6 +15,7 @@ describe("activity status", () => {
     await server?.close();
   });
 
+  // SPEC: PRES-5
   it("shows a silent client as idle and then away on its own, and active again when it moves", async () => {
     server = await newLiveShare(FAST);
     const { token, roomId } = await server.api.room();
@@ -36,6 +37,7 @@ describe("activity status", () => {
     await waitSeen(b, a, (s) => s.status === "active" && s.cursor?.x === 2, "a to be active again");
   });
 
+  // SPEC: PRES-6, PRES-7
   it("keeps a client that moves after going idle active, though its own state still says idle", async () => {
     server = await newLiveShare(FAST);
     const { token, roomId } = await server.api.room();
@@ -56,6 +58,7 @@ describe("activity status", () => {
     expect(statuses.slice(statuses.indexOf("active"))).not.toContain("idle");
   });
 
+  // SPEC: PRES-6
   it("counts a document edit as activity", async () => {
     server = await newLiveShare({ IDLE_AFTER_MS: "300", AWAY_AFTER_MS: "60000" });
     const { token, roomId } = await server.api.room();
@@ -68,6 +71,7 @@ describe("activity status", () => {
     await waitSeen(b, a, (s) => s.status === "active", "a to be active after its edit");
   });
 
+  // SPEC: PRES-7
   it("shows a client that reports its page hidden as away at once, and active when it is back", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -82,6 +86,7 @@ describe("activity status", () => {
     await waitSeen(b, a, (s) => s.status === "active", "a active after showing its page");
   });
 
+  // SPEC: PRES-6
   it("counts a changed activity marker as activity (typing the server cannot see)", async () => {
     server = await newLiveShare({ IDLE_AFTER_MS: "300", AWAY_AFTER_MS: "60000" });
     const { token, roomId } = await server.api.room();
@@ -95,6 +100,7 @@ describe("activity status", () => {
     expect(state).not.toHaveProperty("activity");
   });
 
+  // SPEC: REST-6
   it("lists the users present with their status in GET /api/liveshare/sessions/:room_id", async () => {
     server = await newLiveShare({ IDLE_AFTER_MS: "300", AWAY_AFTER_MS: "60000" });
     const owner = await server.api.room("alice");
@@ -130,6 +136,7 @@ describe("leaving", () => {
     await server?.close();
   });
 
+  // SPEC: PRES-10
   it("removes a user who leaves from everyone's presence at once", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -153,6 +160,7 @@ describe("leaving", () => {
     expect(body.connection_count).toBe(1);
   });
 
+  // SPEC: PRES-10
   it("lets a reconnecting client take its presence back", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();

@@ -13,6 +13,7 @@ describe("congestion", () => {
     await server?.close();
   });
 
+  // SPEC: PRES-11
   it("drops presence, never document updates, to a client whose socket is congested, and makes its view whole once it drains", async () => {
     server = await newLiveShare({ PRESENCE_SEND_BUFFER_BYTES: "1024" });
     const { token, roomId } = await server.api.room();

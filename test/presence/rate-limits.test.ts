@@ -10,6 +10,7 @@ import { Clients, counterValue, waitSeen } from "./helpers.ts";
 
 describe("rate-limit records", () => {
   for (const backend of ["postgres", "pglite"] as const) {
+    // SPEC: LIM-4
     it(`adds a window's counts to what is stored for it, and skips rows whose session is gone (${backend})`, async () => {
       const server = await newLiveShare({}, { backend });
       try {
@@ -45,6 +46,7 @@ describe("rate limits", () => {
     await server?.close();
   });
 
+  // SPEC: LIM-2
   it("drops a flooding client's cursor messages while a well-behaved client keeps its presence and document sync", async () => {
     server = await newLiveShare({ RATE_LIMIT_FLUSH_MS: "50" });
     const owner = await server.api.room("owner");
@@ -89,6 +91,7 @@ describe("rate limits", () => {
     expect(rows.reduce((sum, r) => sum + r.message_count, 0)).toBeGreaterThan(100);
   });
 
+  // SPEC: LIM-3
   it("disconnects a client flooding document updates; it reconnects and every one of its edits is in the document", async () => {
     server = await newLiveShare({ CRITICAL_BURST: "20", CRITICAL_PER_SECOND: "10", RATE_LIMIT_FLUSH_MS: "50" });
     const { token, roomId } = await server.api.room();
@@ -108,6 +111,7 @@ describe("rate limits", () => {
     await waitFor(async () => (await store.forSession(roomId)).some((r) => r.message_type === "document_update"), "the violation recorded");
   });
 
+  // SPEC: LIM-3
   it("never disconnects a client typing and dragging at the default Critical budget", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();

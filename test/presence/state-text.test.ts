@@ -78,6 +78,10 @@ describe("the cursor shortcut", () => {
         `"status":${random.pick(['"active"', '"idle"', '"gone"'])}`,
         `"user":{"id":"u","cursor":${cursorText()}}`,
         `"note":"a \\"cursor\\":{} inside"`,
+        // Own fields are relayed: the shortcut must carry them over exactly as a full parse reads them.
+        `"tool":${random.pick(['{"kind":"pen","cursor":{"x":1,"y":1}}', '["a",1,null]', '"select"'])}`,
+        `"__proto__":{"polluted":true}`,
+        `"big":"${"x".repeat(random.pick([10, 2100]))}"`,
         `"cursor":${cursorText()}`,
       ]);
     let taken = 0;

@@ -12,6 +12,7 @@ describe("presence state", () => {
     await server?.close();
   });
 
+  // SPEC: PRES-1, PRES-2
   it("relays a client's cursor, viewport and selection with the user and colour the server assigns", async () => {
     server = await newLiveShare();
     const owner = await server.api.room("alice");
@@ -36,21 +37,41 @@ describe("presence state", () => {
     expect(colorFor(owner.userId)).toBe(colorFor(owner.userId));
   });
 
-  it("overwrites a spoofed user with the token's identity and drops unknown fields", async () => {
+  // SPEC: PRES-2, PRES-14
+  it("overwrites a spoofed user with the token's identity and relays the client's own fields as they are", async () => {
     server = await newLiveShare();
     const owner = await server.api.room("alice");
     const a = await clients.join(owner.roomId, owner.token);
     const b = await clients.join(owner.roomId, owner.token);
 
     a.provider.setAwarenessField("user", { id: "00000000-0000-4000-8000-000000000000", name: "mallory", color: "#000000" });
-    a.provider.setAwarenessField("secret", "not for peers");
+    // What Hocuspocus's own provider tests and editor bindings set: plain top-level fields.
+    a.provider.setAwarenessField("name", "Ada's laptop");
+    a.provider.setAwarenessField("tool", { kind: "pen", size: 2 });
     a.provider.setAwarenessField("cursor", { x: 1, y: 1 });
     const state = await waitSeen(b, a, (s) => s.cursor?.x === 1, "a's cursor at b");
 
     expect(state.user).toEqual({ id: owner.userId, name: "alice", color: colorFor(owner.userId) });
-    expect(state).not.toHaveProperty("secret");
+    expect(state).toMatchObject({ name: "Ada's laptop", tool: { kind: "pen", size: 2 } });
   });
 
+  // SPEC: PRES-14
+  it("drops an own field that would take a state's own fields over 2 KiB, and keeps the rest", async () => {
+    server = await newLiveShare();
+    const owner = await server.api.room("alice");
+    const a = await clients.join(owner.roomId, owner.token);
+    const b = await clients.join(owner.roomId, owner.token);
+
+    a.provider.setAwarenessField("hovered", "t1");
+    a.provider.setAwarenessField("notes", "x".repeat(2048));
+    a.provider.setAwarenessField("cursor", { x: 2, y: 2 });
+    const state = await waitSeen(b, a, (s) => s.cursor?.x === 2, "a's cursor at b");
+
+    expect(state.hovered).toBe("t1");
+    expect(state).not.toHaveProperty("notes");
+  });
+
+  // SPEC: PRES-10
   it("relays presence handed in for a JSON client to Yjs clients, and removes it when the client leaves", async () => {
     server = await newLiveShare();
     const owner = await server.api.room("alice");
@@ -76,6 +97,7 @@ describe("presence state", () => {
     await waitFor(() => !states().has(clientId), "the JSON client's state removed");
   });
 
+  // SPEC: PRES-4
   it("drops an invalid state and keeps showing the last valid one", async () => {
     server = await newLiveShare();
     const owner = await server.api.room();

@@ -39,6 +39,7 @@ describe("cursor throttling", () => {
   });
 
   for (const batchMs of ["0", "100"]) {
+    // SPEC: PRES-8
     it(`relays a cursor moved at 200 Hz to peers at no more than 30 Hz, and its final position arrives (PRESENCE_BATCH_MS=${batchMs})`, async () => {
       server = await newLiveShare({ PRESENCE_BATCH_MS: batchMs });
       const { token, roomId } = await server.api.room();
@@ -82,6 +83,7 @@ describe("presence batching", () => {
     }
   }
 
+  // SPEC: PRES-9
   it("gives each client about ten presence messages a second whatever the number of movers", async () => {
     const batched = await busyRoom("100");
     const unbatched = await busyRoom("0");

@@ -5,11 +5,12 @@ import { Activity, liveliest } from "../../src/awareness/activity.ts";
 import { setAwarenessStates } from "../../src/awareness/apply.ts";
 import { colorFor } from "../../src/awareness/color.ts";
 import { classify } from "../../src/awareness/priorities.ts";
-import { MAX_SELECTION, parseClientPresence, type ClientPresence } from "../../src/awareness/state.ts";
+import { EMPTY_FIELDS, MAX_OWN_FIELDS_BYTES, MAX_SELECTION, parseClientPresence, type ClientPresence } from "../../src/awareness/state.ts";
 import { TokenBucket } from "../../src/awareness/token-bucket.ts";
 import { encodeAwarenessEntries } from "../../src/awareness/wire.ts";
 
 describe("token bucket", () => {
+  // SPEC: LIM-2
   it("allows a burst, then the refill rate, and never more than the burst", () => {
     const bucket = new TokenBucket(120, 60, 0);
     let taken = 0;
@@ -26,6 +27,7 @@ describe("token bucket", () => {
     expect(taken).toBe(120);
   });
 
+  // SPEC: LIM-3
   it("charges messages that are never dropped into debt", () => {
     const bucket = new TokenBucket(20, 10, 0);
     for (let i = 0; i < 20; i++) expect(bucket.charge(0)).toBeGreaterThanOrEqual(0);
@@ -37,6 +39,7 @@ describe("token bucket", () => {
 describe("activity", () => {
   const thresholds = { idleAfterMs: 30_000, awayAfterMs: 600_000 };
 
+  // SPEC: PRES-5
   it("goes idle after 30 s and away after 600 s without activity", () => {
     const activity = new Activity(0, thresholds);
     expect(activity.update(29_999)).toBe(false);
@@ -50,6 +53,7 @@ describe("activity", () => {
     expect(activity.status).toBe("active");
   });
 
+  // SPEC: PRES-7
   it("follows what the client reports: a hidden page is away until it reports otherwise", () => {
     const activity = new Activity(0, thresholds);
     activity.report("away", 1);
@@ -69,6 +73,7 @@ describe("activity", () => {
     expect(activity.status).toBe("active");
   });
 
+  // SPEC: PRES-7
   it("ranks a user's connections by the liveliest", () => {
     expect(liveliest(liveliest(undefined, "away"), "idle")).toBe("idle");
     expect(liveliest("active", "idle")).toBe("active");
@@ -76,13 +81,26 @@ describe("activity", () => {
 });
 
 describe("client presence validation", () => {
-  it("fills in what a client left out and drops unknown fields and the claimed user", () => {
-    expect(parseClientPresence({})).toEqual({ cursor: null, viewport: null, selection: [], status: undefined, activity: undefined });
+  // SPEC: PRES-3, PRES-14
+  it("fills in what a client left out, keeps its own fields, and drops the claimed user and __proto__", () => {
+    expect(parseClientPresence({})).toEqual({ cursor: null, viewport: null, selection: [], status: undefined, activity: undefined, fields: {} });
     const parsed = parseClientPresence(JSON.parse('{"cursor":{"x":1,"y":2,"z":3},"user":{"id":"x"},"__proto__":{"polluted":true},"extra":1}'));
-    expect(parsed).toEqual({ cursor: { x: 1, y: 2 }, viewport: null, selection: [], status: undefined, activity: undefined });
+    expect(parsed).toEqual({ cursor: { x: 1, y: 2 }, viewport: null, selection: [], status: undefined, activity: undefined, fields: { extra: 1 } });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  // SPEC: PRES-14
+  it("keeps own fields while together they serialise to 2 KiB at most, dropping one that would cross it", () => {
+    const big = "x".repeat(MAX_OWN_FIELDS_BYTES);
+    const parsed = parseClientPresence({ name: "Ada", huge: big, tool: "select" });
+    expect(parsed?.fields).toEqual({ name: "Ada", tool: "select" });
+    // Exactly at the bound is kept: {"k":"…"} is 8 bytes around the value, and "é" is two bytes.
+    const exact = "é".repeat((MAX_OWN_FIELDS_BYTES - 8) / 2);
+    expect(parseClientPresence({ k: exact })?.fields).toEqual({ k: exact });
+    expect(parseClientPresence({ k: `${exact}a` })?.fields).toEqual({});
+  });
+
+  // SPEC: PRES-3, PRES-4
   it("refuses states of the wrong shape", () => {
     const invalid: unknown[] = [
       null,
@@ -104,8 +122,9 @@ describe("client presence validation", () => {
 });
 
 describe("message classification", () => {
-  const base: ClientPresence = { cursor: { x: 0, y: 0 }, viewport: null, selection: [], status: undefined, activity: undefined };
+  const base: ClientPresence = { cursor: { x: 0, y: 0 }, viewport: null, selection: [], status: undefined, activity: undefined, fields: EMPTY_FIELDS };
 
+  // SPEC: LIM-1
   it("names a message by the most important thing it changed", () => {
     expect(classify(undefined, base)).toBe("awareness");
     expect(classify(base, { ...base, cursor: { x: 1, y: 0 } })).toBe("cursor");
@@ -113,6 +132,7 @@ describe("message classification", () => {
     expect(classify(base, { ...base, status: "away" })).toBe("idle_status");
     expect(classify(base, { ...base, activity: 5 })).toBe("idle_status");
     expect(classify(base, { ...base, cursor: { x: 9, y: 9 }, selection: ["t1"] })).toBe("awareness");
+    expect(classify(base, { ...base, cursor: { x: 9, y: 9 }, fields: { tool: "pen" } })).toBe("awareness");
     // A repeat (the provider's heartbeat) is plain awareness.
     expect(classify(base, { ...base })).toBe("awareness");
   });
@@ -152,6 +172,7 @@ describe("setAwarenessStates", () => {
 });
 
 describe("user colours", () => {
+  // SPEC: PRES-2
   it("gives every user a stable colour of their own", () => {
     const ids = Array.from({ length: 50 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
     const colors = ids.map(colorFor);

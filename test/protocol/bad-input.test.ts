@@ -26,6 +26,7 @@ describe("bad input on the JSON endpoint", () => {
   };
   const lastError = (client: JsonClient) => client.all("Error").at(-1);
 
+  // SPEC: JSON-2, JSON-7
   it("answers malformed JSON, non-objects, unknown types and wrong fields with an Error, and keeps the connection", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -51,6 +52,7 @@ describe("bad input on the JSON endpoint", () => {
     expect(client.closeEvent).toBeUndefined();
   });
 
+  // SPEC: JSON-4
   it("refuses anything but Auth before authentication, and a second Auth after it", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -66,6 +68,7 @@ describe("bad input on the JSON endpoint", () => {
     expect(readSchema(server.liveshare.core.rooms.get(roomId)!).tables).toEqual([]);
   });
 
+  // SPEC: JSON-4
   it("handles messages sent right after Auth, before AuthSuccess arrived", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -97,6 +100,7 @@ describe("bad input on the JSON endpoint", () => {
     ],
   ];
   for (const [what, credentials, code, reason] of refusals) {
+    // SPEC: JSON-5, AUTH-6, CLOSE-1
     it(`refuses ${what} with AuthFailure "${reason}" and close code ${code}`, async () => {
       server = await newLiveShare();
       const room = await server.api.room();
@@ -109,6 +113,7 @@ describe("bad input on the JSON endpoint", () => {
     });
   }
 
+  // SPEC: JSON-11, OP-10
   it("refuses an invalid or impossible operation with an Error naming why, and changes nothing", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -127,6 +132,7 @@ describe("bad input on the JSON endpoint", () => {
     expect((await client.op({ type: "RenameTable", table_id: "t1", name: "still works" })).type).toBe("OpApplied");
   });
 
+  // SPEC: JSON-10
   it("refuses a viewer's GraphOp with read_only and changes nothing", async () => {
     server = await newLiveShare();
     const owner = await server.api.room();
@@ -142,6 +148,7 @@ describe("bad input on the JSON endpoint", () => {
     await waitFor(() => [...server.liveshare.core.rooms.get(owner.roomId)!.awareness.getStates().values()].some((s) => s.cursor?.x === 3), "the viewer's cursor");
   });
 
+  // SPEC: JSON-24
   it("refuses an Awareness state of the wrong shape", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -150,6 +157,7 @@ describe("bad input on the JSON endpoint", () => {
     expect(await client.next("Error")).toMatchObject({ code: ErrorCode.InvalidMessage, message: expect.stringMatching(/state\.selection/) });
   });
 
+  // SPEC: JSON-1
   it("refuses binary frames", async () => {
     server = await newLiveShare();
     const client = await connect();
@@ -157,6 +165,7 @@ describe("bad input on the JSON endpoint", () => {
     expect(await client.next("Error")).toMatchObject({ code: ErrorCode.InvalidMessage, message: expect.stringMatching(/binary/) });
   });
 
+  // SPEC: JSON-8
   it("closes a connection that floods invalid messages, and keeps serving the room", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -168,6 +177,7 @@ describe("bad input on the JSON endpoint", () => {
     expect((await bystander.op({ type: "CreateTable", name: "fine", x: 0, y: 0 })).type).toBe("OpApplied");
   });
 
+  // SPEC: LIM-5
   it("closes a connection whose message is larger than MAX_MESSAGE_BYTES with 1009", async () => {
     server = await newLiveShare({ MAX_MESSAGE_BYTES: "2048" });
     const { token, roomId, diagramId } = await server.api.room();

@@ -1,5 +1,5 @@
 /**
- * The JSON protocol over real sockets: the connection lifecycle of the original design, version
+ * The JSON protocol over real sockets: the connection lifecycle (docs/SPEC.md JSON-3 to JSON-6), version
  * deltas, full syncs (on join, on reconnect, on request, periodic) and snapshot recovery.
  */
 import { describe, expect, it } from "vitest";
@@ -27,6 +27,7 @@ describe("JSON protocol lifecycle", () => {
     return document;
   };
 
+  // SPEC: JSON-3
   it("answers Auth with AuthSuccess, then the full GraphState, then RoomInfo", async () => {
     server = await newLiveShare();
     const { token, userId, roomId } = await server.api.room();
@@ -40,6 +41,7 @@ describe("JSON protocol lifecycle", () => {
     expect(client.malformed).toEqual([]);
   });
 
+  // SPEC: JSON-9, OP-4
   it("answers a GraphOp with OpApplied carrying generated ids and the resulting element, stored durably", async () => {
     server = await newLiveShare();
     const { token, roomId, diagramId } = await server.api.room();
@@ -58,6 +60,7 @@ describe("JSON protocol lifecycle", () => {
     expect(readSchema(doc).tables.map((t) => t.id)).toEqual([tableId]);
   });
 
+  // SPEC: JSON-12, JSON-13
   it("after one change in a 100-table diagram, sends a JSON client only that element", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -81,6 +84,7 @@ describe("JSON protocol lifecycle", () => {
     expect(editor.schema()).toEqual(watcher.schema());
   });
 
+  // SPEC: JSON-13
   it("sends deletions as ids, including relationships removed with their table", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -99,6 +103,7 @@ describe("JSON protocol lifecycle", () => {
     expect(client.schema()).toEqual(readSchema(documentOf(roomId), (id) => server.liveshare.core.schemaGuard.versionsOf(roomId)!.versionOf(id)));
   });
 
+  // SPEC: JSON-19
   it("sends a reconnecting client the full state, with what changed while it was away", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -114,6 +119,7 @@ describe("JSON protocol lifecycle", () => {
     expect(full.state.tables.map((t) => t.name).sort()).toEqual(["before", "while away"]);
   });
 
+  // SPEC: JSON-17
   it("sends a full GraphState on RequestFullSync, a few times but not in a loop", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -130,6 +136,7 @@ describe("JSON protocol lifecycle", () => {
     expect(client.closeEvent).toBeUndefined();
   });
 
+  // SPEC: JSON-16
   it("sends a full GraphState every FULL_SYNC_INTERVAL_MS while the diagram changes", async () => {
     server = await newLiveShare({ FULL_SYNC_INTERVAL_MS: "200" });
     const { token, roomId } = await server.api.room();
@@ -141,6 +148,7 @@ describe("JSON protocol lifecycle", () => {
     expect(await server.liveshare.core.metrics.registry.getSingleMetricAsString("liveshare_full_syncs_sent_total")).toMatch(/liveshare_full_syncs_sent_total [3-9]/);
   });
 
+  // SPEC: JSON-3, JSON-18
   it("sends a joining client the current full state and no SnapshotRecovery (a Yjs binary of an older state is no use without Yjs)", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -155,6 +163,7 @@ describe("JSON protocol lifecycle", () => {
     expect([...client.tables.values()].map((t) => t.name).sort()).toEqual(["after the snapshot", "snapshotted"]);
   });
 
+  // SPEC: JSON-20
   it("sends a JSON client an edit made on the server side", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();
@@ -164,6 +173,7 @@ describe("JSON protocol lifecycle", () => {
     expect([...client.tables.values()][0]!.name).toBe("from the server");
   });
 
+  // SPEC: JSON-23
   it("tells the others UserLeft when a JSON client goes, and keeps the document while one stays", async () => {
     server = await newLiveShare();
     const owner = await server.api.room("owner");

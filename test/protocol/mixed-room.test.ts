@@ -22,6 +22,7 @@ describe("a room shared by Yjs and JSON clients", () => {
   const { providers, clients } = closeAfterEach<JsonClient>(() => server);
 
   for (const seed of SEEDS) {
+    // SPEC: JSON-20
     it(`converges on one schema after random concurrent edits from two Yjs and two JSON clients (seed ${seed})`, async () => {
       server = await newLiveShare();
       const random = new Random(seed);

@@ -16,6 +16,7 @@ interface SeenState {
   viewport?: { center: { x: number; y: number }; zoom: number } | null;
   selection?: string[];
   status?: string;
+  [field: string]: unknown;
 }
 
 describe("presence between JSON and Yjs clients", () => {
@@ -40,6 +41,7 @@ describe("presence between JSON and Yjs clients", () => {
   const seenBy = (provider: TestProvider, userId: string): SeenState | undefined =>
     [...provider.provider.awareness!.getStates().values()].find((s) => (s as SeenState).user?.id === userId) as SeenState | undefined;
 
+  // SPEC: JSON-24, PRES-2
   it("shows a JSON client's cursor, viewport, selection and activity to Yjs clients, under the token's identity", async () => {
     const { owner, alice, provider } = await room();
     alice.send({ type: "CursorMove", position: [10, 20] });
@@ -57,6 +59,23 @@ describe("presence between JSON and Yjs clients", () => {
     await waitFor(() => seenBy(provider, owner.userId)?.status === "idle", "alice idle at bob");
   });
 
+  // SPEC: PRES-14, JSON-24
+  it("relays own fields both ways: a JSON client's Awareness fields to Yjs clients, a provider's fields to JSON clients", async () => {
+    const { owner, bob, alice, provider } = await room();
+    alice.send({ type: "Awareness", state: { tool: "pen", selection: ["t1"] } });
+    alice.send({ type: "Awareness", state: { hovered: "t2", huge: "x".repeat(3000) } });
+    await waitFor(() => seenBy(provider, owner.userId)?.hovered === "t2", "alice's own fields at bob");
+    const state = seenBy(provider, owner.userId)!;
+    expect(state).toMatchObject({ tool: "pen", hovered: "t2", selection: ["t1"], user: { id: owner.userId } });
+    expect(state).not.toHaveProperty("huge");
+
+    await alice.next("UserJoined", (m) => m.user.user_id === bob.userId);
+    provider.provider.setAwarenessField("name", "Bob's tablet");
+    const awareness = await alice.next("Awareness", (m) => m.user_id === bob.userId && m.state.name === "Bob's tablet");
+    expect(awareness.state).toMatchObject({ user: { id: bob.userId, name: "bob" }, name: "Bob's tablet" });
+  });
+
+  // SPEC: PRES-8
   it("keeps the final cursor position of a fast movement", async () => {
     const { owner, alice, provider } = await room();
     for (let i = 0; i <= 200; i++) alice.send({ type: "CursorMove", position: [i, i] });
@@ -64,6 +83,7 @@ describe("presence between JSON and Yjs clients", () => {
     expect(alice.closeEvent).toBeUndefined();
   });
 
+  // SPEC: JSON-23
   it("shows a Yjs client's presence to JSON clients as CursorMove, UserViewport, IdleStatus and Awareness", async () => {
     const { bob, alice, provider } = await room();
     await alice.next("UserJoined", (m) => m.user.user_id === bob.userId);
@@ -78,6 +98,7 @@ describe("presence between JSON and Yjs clients", () => {
     expect(await alice.next("IdleStatus", (m) => m.user_id === bob.userId)).toEqual({ type: "IdleStatus", user_id: bob.userId, is_active: false, status: "away" });
   });
 
+  // SPEC: JSON-22, JSON-23
   it("tells JSON clients when a Yjs user joins and leaves, and lists Yjs users in RoomInfo", async () => {
     const { bob, alice, provider, owner } = await room();
     const joined = await alice.next("UserJoined", (m) => m.user.user_id === bob.userId);
@@ -89,6 +110,7 @@ describe("presence between JSON and Yjs clients", () => {
     await alice.next("UserLeft", (m) => m.user_id === bob.userId);
   });
 
+  // SPEC: PRES-10
   it("removes a JSON client's presence from Yjs clients when it leaves", async () => {
     const { owner, alice, provider } = await room();
     await waitFor(() => seenBy(provider, owner.userId) !== undefined, "alice's presence at bob");
@@ -96,6 +118,7 @@ describe("presence between JSON and Yjs clients", () => {
     await waitFor(() => seenBy(provider, owner.userId) === undefined, "alice's presence to go");
   });
 
+  // SPEC: JSON-23
   it("does not send a JSON client its own presence back", async () => {
     const { owner, alice } = await room();
     alice.send({ type: "CursorMove", position: [1, 1] });

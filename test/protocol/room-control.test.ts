@@ -26,6 +26,7 @@ describe("room control for JSON clients", () => {
     return { owner, editor, client };
   };
 
+  // SPEC: AUTH-8
   it("disconnects a JSON client whose share is removed, with access-revoked", async () => {
     const { owner, editor, client } = await editorInRoom();
     await server.api.request("DELETE", `/api/diagrams/${owner.diagramId}/shares/${editor.userId}`, { token: owner.token });
@@ -33,6 +34,7 @@ describe("room control for JSON clients", () => {
     expect(server.liveshare.core.rooms.usersPresent(owner.roomId)).toEqual([]);
   });
 
+  // SPEC: AUTH-9, JSON-21
   it("makes a downgraded JSON client read-only at once and tells it so", async () => {
     const { owner, editor, client } = await editorInRoom();
     expect((await client.op({ type: "CreateTable", name: "allowed", x: 0, y: 0 })).type).toBe("OpApplied");
@@ -42,6 +44,7 @@ describe("room control for JSON clients", () => {
     expect(server.liveshare.core.rooms.usersPresent(owner.roomId)).toEqual([expect.objectContaining({ user_id: editor.userId, read_only: true })]);
   });
 
+  // SPEC: AUTH-10
   it("disconnects every JSON client of an ended session with session-ended", async () => {
     const { owner, client } = await editorInRoom();
     const { status } = await server.api.request("DELETE", `/api/liveshare/sessions/${owner.roomId}`, { token: owner.token });
@@ -49,18 +52,21 @@ describe("room control for JSON clients", () => {
     expect(await client.closed()).toEqual({ code: CloseCode.Gone, reason: CloseReason.SessionEnded });
   });
 
+  // SPEC: AUTH-10
   it("disconnects every JSON client of a deleted diagram with diagram-deleted", async () => {
     const { owner, client } = await editorInRoom();
     await server.api.request("DELETE", `/api/diagrams/${owner.diagramId}`, { token: owner.token });
     expect(await client.closed()).toEqual({ code: CloseCode.Gone, reason: CloseReason.DiagramDeleted });
   });
 
+  // SPEC: CLOSE-6
   it("closes JSON clients with server-shutdown when the server stops", async () => {
     const { client } = await editorInRoom();
     await server.liveshare.close();
     expect(await client.closed()).toEqual({ code: CloseCode.ServerShutdown, reason: CloseReason.ServerShutdown });
   });
 
+  // SPEC: LIM-6
   it("refuses a JSON client with room-full when the room already has MAX_USERS_PER_ROOM users, Yjs users included", async () => {
     server = await newLiveShare({ MAX_USERS_PER_ROOM: "1" });
     const owner = await server.api.room("owner");

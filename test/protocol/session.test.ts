@@ -55,6 +55,7 @@ describe("a JSON session without a socket", () => {
     return { s, socket };
   };
 
+  // SPEC: JSON-6
   it("closes a connection that sends no Auth within the auth timeout", async () => {
     server = await newLiveShare();
     const { socket } = session({ authTimeoutMs: 50 });
@@ -62,6 +63,7 @@ describe("a JSON session without a socket", () => {
     expect(socket.closedWith).toEqual({ code: CloseCode.Timeout, reason: JsonCloseReason.AuthTimeout });
   });
 
+  // SPEC: JSON-9, DUR-1
   it("acknowledges GraphOps in the order they were sent, each once its edit is durable", async () => {
     server = await newLiveShare();
     const { token, roomId, diagramId } = await server.api.room();
@@ -93,6 +95,7 @@ describe("a JSON session without a socket", () => {
     await waitFor(() => !core.hocuspocus.documents.has(roomId), "the document to unload");
   });
 
+  // SPEC: JSON-25
   it("drops cursors for a congested client and brings its presence up to date with RoomInfo once it catches up", async () => {
     server = await newLiveShare();
     const { token, userId, roomId } = await server.api.room();

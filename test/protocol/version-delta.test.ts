@@ -1,6 +1,6 @@
 /**
  * The version-delta broadcaster driven directly — a Y.Doc, its ElementVersions, and clients that are
- * plain objects — so every rule of the original design's BroadcastManager is checked without sockets.
+ * plain objects — so every rule of docs/SPEC.md JSON-13 to JSON-19 it implements is checked without sockets.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
@@ -62,6 +62,7 @@ describe("version-delta broadcaster", () => {
   const someone = { source: "someone else" };
   const rename = (id: string, name: string, origin: unknown = someone) => applyOperation(doc, { type: "RenameTable", table_id: id, name }, origin);
 
+  // SPEC: JSON-13
   it("sends a joining client the whole diagram as one full GraphState", () => {
     const client = new Recorder("u1");
     broadcaster.addClient(client);
@@ -70,6 +71,7 @@ describe("version-delta broadcaster", () => {
     expect(client.last!.state).toEqual(readSchema(doc, (id) => versions.versionOf(id)));
   });
 
+  // SPEC: JSON-13
   it("after one change in a 100-table diagram, sends a client only that element", () => {
     const client = new Recorder("u1");
     broadcaster.addClient(client);
@@ -84,6 +86,7 @@ describe("version-delta broadcaster", () => {
     expect(delta.version).toBe(versions.current);
   });
 
+  // SPEC: JSON-14
   it("coalesces changes within 150 ms into one delta and drops none of them", () => {
     const client = new Recorder("u1");
     broadcaster.addClient(client);
@@ -102,6 +105,7 @@ describe("version-delta broadcaster", () => {
     expect(names[tableIds[3]!]!.slice(1)).toEqual([7, 8]);
   });
 
+  // SPEC: JSON-13
   it("sends a deleted table's id, and the ids of the relationships deleted with it", () => {
     const client = new Recorder("u1");
     broadcaster.addClient(client);
@@ -116,6 +120,7 @@ describe("version-delta broadcaster", () => {
     expect(client.schema()).toEqual(readSchema(doc, (id) => versions.versionOf(id)));
   });
 
+  // SPEC: JSON-14
   it("sends nothing for an element created and deleted within one window that the client never had", () => {
     const client = new Recorder("u1");
     broadcaster.addClient(client);
@@ -125,6 +130,7 @@ describe("version-delta broadcaster", () => {
     expect(client.received).toHaveLength(1);
   });
 
+  // SPEC: JSON-15
   it("does not echo an author's own edit back to it, while everyone else gets it", () => {
     const author = new Recorder("author");
     const other = new Recorder("other");
@@ -140,6 +146,7 @@ describe("version-delta broadcaster", () => {
     expect(other.last!.state.tables.map((t) => t.name)).toEqual(["mine"]);
   });
 
+  // SPEC: JSON-15
   it("does not echo an author's edit to an element someone else changed earlier in the same window", () => {
     const author = new Recorder("author");
     broadcaster.addClient(author);
@@ -151,6 +158,7 @@ describe("version-delta broadcaster", () => {
     expect(author.received).toHaveLength(1);
   });
 
+  // SPEC: JSON-15
   it("holds an author's deltas until its acknowledgement is out, then sends them", () => {
     const author = new Recorder("author");
     broadcaster.addClient(author);
@@ -175,6 +183,7 @@ describe("version-delta broadcaster", () => {
     expect(author.last!.state.tables.map((t) => t.name)).toEqual(["overwritten"]);
   });
 
+  // SPEC: JSON-19
   it("resets a reconnecting client's state and sends it a full GraphState", () => {
     const client = new Recorder("u1");
     broadcaster.addClient(client);
@@ -188,6 +197,7 @@ describe("version-delta broadcaster", () => {
     expect(client.last!.state.tables.map((t) => t.name)).toEqual(["y"]);
   });
 
+  // SPEC: JSON-17
   it("sends a full GraphState on request", () => {
     const client = new Recorder("u1");
     broadcaster.addClient(client);
@@ -195,6 +205,7 @@ describe("version-delta broadcaster", () => {
     expect(client.received.map((m) => m.full)).toEqual([true, true]);
   });
 
+  // SPEC: JSON-16
   it("sends a full GraphState every full-sync interval while the diagram changes, and none while it does not", () => {
     broadcaster.destroy();
     broadcaster = new VersionDeltaBroadcaster({ doc, versions, fullSyncIntervalMs: 1000 });
@@ -208,6 +219,7 @@ describe("version-delta broadcaster", () => {
     expect(client.last!.state.tables).toHaveLength(100);
   });
 
+  // SPEC: JSON-13
   it("keeps every client's replica equal to the document under random edits, authors and flushes", () => {
     const random = new Random(11);
     const clients = [new Recorder("a"), new Recorder("b"), new Recorder("c")];

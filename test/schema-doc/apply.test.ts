@@ -29,6 +29,7 @@ function updatesDuring(doc: Y.Doc, fn: () => void): unknown[] {
 const columnIds = (doc: Y.Doc, tableId: string) => readTable(doc, tableId)?.columns.map((c) => c.id);
 
 describe("applyOperation on tables", () => {
+  // SPEC: OP-4
   it("creates a table with generated ids and returns them", () => {
     const doc = new Y.Doc();
     const { op, touched } = applyOperation(
@@ -57,6 +58,7 @@ describe("applyOperation on tables", () => {
     });
   });
 
+  // SPEC: DOC-5
   it("treats ids as opaque strings, even __proto__", () => {
     const doc = new Y.Doc();
     applyOperation(doc, { type: "CreateTable", table_id: "__proto__", name: "odd", x: 0, y: 0, columns: [{ id: "constructor", name: "c", type: "int" }] }, "me");
@@ -64,12 +66,14 @@ describe("applyOperation on tables", () => {
     expect(({} as Record<string, unknown>).name).toBeUndefined();
   });
 
+  // SPEC: OP-4
   it("keeps the ids the client chose", () => {
     const doc = usersAndOrders();
     expect(readSchema(doc).tables.map((t) => t.id)).toEqual([ORDERS, USERS]);
     expect(columnIds(doc, USERS)).toEqual(["users.id", "users.email"]);
   });
 
+  // SPEC: OP-5
   it("renames, moves and recolors a table, and null clears color and comment", () => {
     const doc = usersAndOrders();
     applyOperation(doc, { type: "RenameTable", table_id: USERS, name: "accounts" }, "me");
@@ -83,6 +87,7 @@ describe("applyOperation on tables", () => {
     expect(readTable(doc, USERS)).not.toHaveProperty("comment");
   });
 
+  // SPEC: OP-7, OP-11
   it("deletes a table together with the relationships that reference it, in one transaction", () => {
     const doc = usersAndOrders();
     let result;
@@ -95,6 +100,7 @@ describe("applyOperation on tables", () => {
     expect(readSchema(doc).relationships).toEqual([]);
   });
 
+  // SPEC: OP-5
   it("writes nothing when an update sets the values already there", () => {
     const doc = usersAndOrders();
     const origins = updatesDuring(doc, () => {
@@ -107,6 +113,7 @@ describe("applyOperation on tables", () => {
 });
 
 describe("applyOperation on columns", () => {
+  // SPEC: OP-4, OP-8
   it("appends a column, or inserts it at an index, with a generated id", () => {
     const doc = usersAndOrders();
     const { op } = applyOperation(doc, { type: "AddColumn", table_id: USERS, column: { name: "name", type: "text" } }, "me");
@@ -124,6 +131,7 @@ describe("applyOperation on columns", () => {
     });
   });
 
+  // SPEC: OP-5
   it("updates a column's fields and null clears its default and comment", () => {
     const doc = usersAndOrders();
     applyOperation(
@@ -151,6 +159,7 @@ describe("applyOperation on columns", () => {
     expect(readTable(doc, USERS)?.columns[1]).not.toHaveProperty("comment");
   });
 
+  // SPEC: OP-7
   it("deletes a column together with the relationships that use it", () => {
     const doc = usersAndOrders();
     applyOperation(doc, { type: "DeleteColumn", table_id: USERS, column_id: "users.email" }, "me");
@@ -161,6 +170,7 @@ describe("applyOperation on columns", () => {
     expect(readSchema(doc).relationships).toEqual([]);
   });
 
+  // SPEC: OP-8
   it("moves a column to the position it names", () => {
     const doc = usersAndOrders();
     applyOperation(doc, { type: "AddColumn", table_id: USERS, column: { id: "c", name: "c", type: "int" } }, "me");
@@ -180,6 +190,7 @@ describe("applyOperation on columns", () => {
 });
 
 describe("applyOperation on relationships", () => {
+  // SPEC: OP-4, OP-9
   it("creates a composite relationship with a generated id", () => {
     const doc = usersAndOrders();
     const { op, touched } = applyOperation(
@@ -212,6 +223,7 @@ describe("applyOperation on relationships", () => {
     });
   });
 
+  // SPEC: OP-5, OP-9
   it("updates a relationship's cardinality, actions, name and columns", () => {
     const doc = usersAndOrders();
     applyOperation(
@@ -240,6 +252,7 @@ describe("applyOperation on relationships", () => {
 });
 
 describe("the applied operation", () => {
+  // SPEC: OP-4
   it("replays to the same diagram on another document, generated ids included", () => {
     const original = new Y.Doc();
     const replay = new Y.Doc();
@@ -268,6 +281,7 @@ describe("the applied operation", () => {
     expect(readSchema(replay)).toEqual(readSchema(original));
   });
 
+  // SPEC: OP-11
   it("is written with the caller's origin", () => {
     const doc = new Y.Doc();
     const origin = { source: "json", user: "u1" };
@@ -348,6 +362,7 @@ describe("a refused operation", () => {
     ],
   ];
 
+  // SPEC: DOC-5, OP-1, OP-2, OP-8, OP-9, OP-10
   it.each(cases)("with %s throws and leaves the document byte-identical", (_name, input, code) => {
     const doc = usersAndOrders();
     const before = encoded(doc);

@@ -64,14 +64,17 @@ function expectConverged(docs: readonly Y.Doc[]): void {
 }
 
 describe("convergence", () => {
+  // SPEC: DOC-INV-3
   it.each(SEEDS)("leaves every replica with the same valid diagram (seed %i)", (seed) => {
     expectConverged(run(seed, Array.from({ length: REPLICAS }, (_, i) => replica(i + 1)), ALL_KINDS));
   });
 
+  // SPEC: DOC-INV-2, DOC-INV-3
   it.each(SEEDS)("resolves concurrent column edits on shared tables the same way everywhere (seed %i)", (seed) => {
     expectConverged(run(seed, sharedStart(), COLUMN_KINDS));
   });
 
+  // SPEC: DOC-8
   it("versions every element a replica ends up with, whatever the mix of local and merged changes", () => {
     const random = new Random(99);
     const docs = Array.from({ length: 3 }, (_, i) => replica(i + 1));

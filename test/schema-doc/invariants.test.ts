@@ -31,6 +31,7 @@ function repairBothAndSync(a: Y.Doc, b: Y.Doc): void {
 }
 
 describe("invariants after concurrent edits", () => {
+  // SPEC: DOC-INV-1
   it("removes a relationship whose table was deleted concurrently", () => {
     const [a, b] = twoReplicas();
     applyOperation(a, { type: "DeleteTable", table_id: USERS }, "a");
@@ -48,6 +49,7 @@ describe("invariants after concurrent edits", () => {
     expect(findViolations(a)).toEqual([]);
   });
 
+  // SPEC: DOC-INV-1
   it("removes a relationship whose column was deleted concurrently", () => {
     const [a, b] = twoReplicas();
     applyOperation(a, { type: "DeleteColumn", table_id: USERS, column_id: "users.email" }, "a");
@@ -57,6 +59,7 @@ describe("invariants after concurrent edits", () => {
     expect(readSchema(a).relationships).toEqual([]);
   });
 
+  // SPEC: DOC-INV-2
   it("keeps exactly one column when two replicas add the same column id", () => {
     const [a, b] = twoReplicas();
     applyOperation(a, { type: "AddColumn", table_id: USERS, column: { id: "dup", name: "from_a", type: "int" } }, "a");
@@ -70,6 +73,7 @@ describe("invariants after concurrent edits", () => {
     expect(encoded(a)).toEqual(encoded(b));
   });
 
+  // SPEC: DOC-INV-2
   it("keeps one copy of a column that two replicas moved at once", () => {
     const [a, b] = twoReplicas();
     applyOperation(a, { type: "MoveColumn", table_id: USERS, column_id: "users.id", index: 1 }, "a");
@@ -81,6 +85,7 @@ describe("invariants after concurrent edits", () => {
 });
 
 describe("repairInvariants", () => {
+  // SPEC: DOC-INV-3
   it("does nothing, and opens no transaction, on a valid document", () => {
     const doc = usersAndOrders();
     const before = encoded(doc);
@@ -91,6 +96,7 @@ describe("repairInvariants", () => {
     expect(encoded(doc)).toEqual(before);
   });
 
+  // SPEC: DOC-INV-3
   it("is idempotent", () => {
     const doc = usersAndOrders();
     doc.transact(() => {
@@ -103,6 +109,7 @@ describe("repairInvariants", () => {
     expect(encoded(doc)).toEqual(after);
   });
 
+  // SPEC: DOC-INV-2
   it("removes every later copy of a repeated column id, keeping the first", () => {
     const doc = usersAndOrders();
     const columns = tablesOf(doc).get(ORDERS) as Y.Map<unknown>;
@@ -123,6 +130,7 @@ describe("repairAfterTransaction", () => {
     return doc;
   }
 
+  // SPEC: DOC-INV-1
   it("repairs a merged update that leaves a relationship dangling", () => {
     const [a, b] = twoReplicas();
     const server = guardedReplica();
@@ -139,6 +147,7 @@ describe("repairAfterTransaction", () => {
     expect(findViolations(server)).toEqual([]);
   });
 
+  // SPEC: DOC-INV-2
   it("repairs duplicate columns arriving from two clients", () => {
     const [a, b] = twoReplicas();
     const server = guardedReplica();

@@ -15,6 +15,7 @@ import {
 } from "../../src/schema-doc/index.ts";
 
 describe("the schema document layout", () => {
+  // SPEC: DOC-1, DOC-2, DOC-3
   it("builds table and relationship maps that read back as the same JSON", () => {
     const table: TableValues = {
       id: "t",
@@ -40,6 +41,7 @@ describe("the schema document layout", () => {
     expect(readRelationship(doc, "r")).toEqual({ ...relationship, version: 0 });
   });
 
+  // SPEC: DOC-2, DOC-3
   it("stores columns as a Y.Array of Y.Maps and relationship column lists as plain arrays", () => {
     const doc = new Y.Doc();
     tablesOf(doc).set("t", buildTable({ id: "t", name: "t", x: 0, y: 0, columns: [{ id: "c", name: "c", type: "int", nullable: true, primary_key: false, unique: false }] }));
@@ -50,6 +52,7 @@ describe("the schema document layout", () => {
     expect((relationshipsOf(doc).get("r") as Y.Map<unknown>).get("from_columns")).toEqual(["c"]);
   });
 
+  // SPEC: DOC-4
   it("initialises meta with the schema version and keeps an existing one", () => {
     const doc = new Y.Doc();
     initMeta(doc, "shop");

@@ -4,6 +4,7 @@ import { readRelationship, readSchema, readTable, relationshipsOf, tablesOf } fr
 import { usersAndOrders } from "./fixtures.ts";
 
 describe("readSchema", () => {
+  // SPEC: DOC-6
   it("sorts tables and relationships by id, whatever the insertion order", () => {
     const doc = new Y.Doc();
     for (const id of ["b", "c", "a"]) {
@@ -15,6 +16,7 @@ describe("readSchema", () => {
     expect(schema.relationships.map((r) => r.id)).toEqual(["r-a", "r-b", "r-c"]);
   });
 
+  // SPEC: DOC-6
   it("reports each element's version from the given function", () => {
     const doc = usersAndOrders();
     const schema = readSchema(doc, (id) => id.length);
@@ -26,6 +28,7 @@ describe("readSchema", () => {
     expect(readSchema(new Y.Doc())).toEqual({ tables: [], relationships: [] });
   });
 
+  // SPEC: DOC-7
   it("tolerates malformed data written by a third-party client", () => {
     const doc = new Y.Doc();
     doc.transact(() => {

@@ -12,6 +12,7 @@ function tracked(doc: Y.Doc): { versions: ElementVersions; changes: ElementChang
 }
 
 describe("ElementVersions", () => {
+  // SPEC: DOC-8
   it("gives every element present when it attaches version 1", () => {
     const { versions } = tracked(usersAndOrders());
     expect(versions.current).toBe(1);
@@ -19,6 +20,7 @@ describe("ElementVersions", () => {
     expect(versions.versionOf("unknown")).toBe(0);
   });
 
+  // SPEC: DOC-8
   it("bumps only the element a change touched", () => {
     const doc = usersAndOrders();
     const { versions, changes } = tracked(doc);
@@ -27,6 +29,7 @@ describe("ElementVersions", () => {
     expect([versions.versionOf(USERS), versions.versionOf(ORDERS), versions.versionOf(ORDERS_USER)]).toEqual([2, 1, 1]);
   });
 
+  // SPEC: DOC-8
   it("counts a column change as a change of its table", () => {
     const doc = usersAndOrders();
     const { versions, changes } = tracked(doc);
@@ -37,6 +40,7 @@ describe("ElementVersions", () => {
     expect(versions.current).toBe(3);
   });
 
+  // SPEC: DOC-8
   it("bumps the room counter once per transaction, however many elements changed", () => {
     const doc = usersAndOrders();
     const { versions, changes } = tracked(doc);
@@ -47,6 +51,7 @@ describe("ElementVersions", () => {
     expect(versions.versionOf("new")).toBe(3);
   });
 
+  // SPEC: DOC-8
   it("counts changes merged from another replica, with their origin", () => {
     const server = usersAndOrders(replica(1));
     const client = replica(2);

@@ -1,10 +1,14 @@
+import * as Y from "yjs";
 import type { Core } from "../../core.ts";
 import { canEdit } from "../../rooms/access.ts";
 import { restoreSnapshot } from "../../snapshots/restore.ts";
+import { readSchema } from "../../schema-doc/index.ts";
+import { schemaJson } from "../../schema-doc/json-form.ts";
 import type { AppEnv } from "../app.ts";
 import { ErrorCode, HttpError, forbidden, notFound } from "../errors.ts";
 import { bearer, createRoute, errors, json, router, z } from "../openapi.ts";
 import { uuid } from "../schemas.ts";
+import { SNAPSHOT_REASONS } from "../../storage/snapshots.ts";
 import { sessionWithRole } from "../session-access.ts";
 
 const tags = ["Snapshots"];
@@ -18,7 +22,10 @@ const snapshotSchema = z
     size_bytes: z.number().int(),
     element_count: z.number().int(),
     compressed: z.boolean(),
-    created_by: z.string().openapi({ description: "What took it (e.g. `interval`)" }),
+    reason: z.enum(SNAPSHOT_REASONS).openapi({
+      description: "What made it: `interval` (the room changed), `shutdown` (graceful stop), `before-restore` (restoring it undoes that restore), `after-restore`",
+    }),
+    created_by: z.enum(SNAPSHOT_REASONS).openapi({ description: "The same as `reason` (its earlier name)", deprecated: true }),
     present_users: z.array(z.object({ user_id: z.string(), name: z.string().nullable() })),
     changed_since_by: z
       .array(z.object({ user_id: z.string(), name: z.string().nullable(), edits: z.number().int() }))
@@ -39,6 +46,19 @@ const list = createRoute({
     ...errors(400, 401, 403, 404),
   },
 });
+const preview = createRoute({
+  operationId: "getSnapshot",
+  method: "get",
+  path: "/{room_id}/snapshots/{snapshot_id}",
+  tags,
+  summary: "One snapshot's diagram as JSON, read-only (the editor's history preview)",
+  security: bearer,
+  request: { params: snapshotParams },
+  responses: {
+    200: json(z.object({ id: z.string(), room_id: z.string(), diagram_id: z.string(), schema: schemaJson }), "The diagram as it was"),
+    ...errors(400, 401, 403, 404),
+  },
+});
 const restore = createRoute({
   operationId: "restoreSnapshot",
   method: "post",
@@ -48,7 +68,17 @@ const restore = createRoute({
   security: bearer,
   request: { params: snapshotParams },
   responses: {
-    200: json(z.object({ room_id: z.string(), snapshot_id: z.string(), restored: z.literal(true), elements_changed: z.number().int() }), "Restored"),
+    200: json(
+      z.object({
+        room_id: z.string(),
+        snapshot_id: z.string(),
+        restored: z.literal(true),
+        elements_changed: z.number().int(),
+        before_snapshot_id: z.string().nullable().openapi({ description: "The `before-restore` snapshot: restoring it undoes this restore" }),
+        after_snapshot_id: z.string().nullable().openapi({ description: "The `after-restore` snapshot: the state this restore produced" }),
+      }),
+      "Restored",
+    ),
     ...errors(400, 401, 403, 404, 409),
   },
 });
@@ -71,12 +101,29 @@ export function snapshotRoutes(core: Core) {
           size_bytes: row.size_bytes,
           element_count: row.element_count,
           compressed: row.compressed,
-          created_by: row.created_by,
+          reason: row.reason,
+          // The name this field had before `reason`; kept for existing clients.
+          created_by: row.reason,
           present_users: row.present_user_ids.map((id) => ({ user_id: id, name: names.get(id) ?? null })),
           changed_since_by: await core.snapshotStore.editorsSince(session.diagram_id, row.created_at),
         })),
       );
       return c.json({ room_id: roomId, diagram_id: session.diagram_id, snapshots }, 200);
+    })
+    .openapi(preview, async (c) => {
+      const { room_id: roomId, snapshot_id: snapshotId } = c.req.valid("param");
+      const { session } = await load(roomId, c.get("identity").userId);
+      const row = await core.snapshotStore.data(snapshotId);
+      if (!row || row.diagram_id !== session.diagram_id) throw notFound("snapshot");
+      const snapshot = await core.snapshots.load(row);
+      if (!snapshot) throw notFound("snapshot");
+      const doc = new Y.Doc();
+      try {
+        Y.applyUpdate(doc, snapshot.data);
+        return c.json({ id: snapshotId, room_id: roomId, diagram_id: session.diagram_id, schema: readSchema(doc) }, 200);
+      } finally {
+        doc.destroy();
+      }
     })
     .openapi(restore, async (c) => {
       const { room_id: roomId, snapshot_id: snapshotId } = c.req.valid("param");
@@ -86,7 +133,17 @@ export function snapshotRoutes(core: Core) {
       if (session.ended_at !== null) throw new HttpError(409, ErrorCode.Conflict, "the session has ended; start a new one to restore into");
       const snapshot = await core.snapshotStore.data(snapshotId);
       if (!snapshot || snapshot.diagram_id !== session.diagram_id) throw notFound("snapshot");
-      const changed = await restoreSnapshot(core, core.snapshots, roomId, snapshotId, identity);
-      return c.json({ room_id: roomId, snapshot_id: snapshotId, restored: true as const, elements_changed: changed }, 200);
+      const restored = await restoreSnapshot(core, core.snapshots, roomId, snapshotId, identity);
+      return c.json(
+        {
+          room_id: roomId,
+          snapshot_id: snapshotId,
+          restored: true as const,
+          elements_changed: restored.changed,
+          before_snapshot_id: restored.beforeSnapshotId ?? null,
+          after_snapshot_id: restored.afterSnapshotId ?? null,
+        },
+        200,
+      );
     });
 }
