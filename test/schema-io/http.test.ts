@@ -26,6 +26,7 @@ beforeAll(warmParsers, 120_000);
 describe("POST /api/diagrams/:id/import", () => {
   const live = liveShareFixture();
 
+  // SPEC: REST-18
   it("applies a 500-table DDL file as one change that every connected client receives, durable before the answer", async () => {
     const server = await live.start();
     const { token, diagramId, roomId } = await server.api.room();
@@ -55,6 +56,7 @@ describe("POST /api/diagrams/:id/import", () => {
     expect(overlapping).toEqual([]);
   });
 
+  // SPEC: REST-18
   it("keeps the ids of tables and columns that match by name when an evolved schema is merged", async () => {
     const server = await live.start();
     const { token, diagramId, roomId } = await server.api.room();
@@ -95,6 +97,7 @@ describe("POST /api/diagrams/:id/import", () => {
     expect(schema.relationships).toEqual([]);
   });
 
+  // SPEC: REST-18
   it("answers a source that does not parse with 400, its line and column, and changes nothing", async () => {
     const server = await live.start();
     const { token, diagramId, roomId } = await server.api.room();
@@ -151,6 +154,7 @@ describe("POST /api/diagrams/:id/import", () => {
 describe("GET /api/diagrams/:id/export and /diff", () => {
   const live = liveShareFixture();
 
+  // SPEC: REST-19
   it("exports the live diagram in every format", async () => {
     const server = await live.start();
     const { token, diagramId } = await server.api.room();
@@ -170,6 +174,7 @@ describe("GET /api/diagrams/:id/export and /diff", () => {
     expect(json.tables.map((t: { name: string }) => t.name).sort()).toEqual(["customer", "invoice", "order"]);
   });
 
+  // SPEC: REST-20
   it("diffs a snapshot against the live diagram: a rename is a rename, and the migration says so", async () => {
     const server = await live.start();
     const { token, diagramId, roomId } = await server.api.room();

@@ -23,6 +23,7 @@ describe("Import over the JSON protocol", () => {
     return client;
   };
 
+  // SPEC: REST-18
   it("applies DDL as one change that JSON and Yjs clients receive, and answers ImportApplied once durable", async () => {
     server = await newLiveShare();
     const { token, roomId } = await server.api.room();

@@ -68,6 +68,7 @@ describe("diff between two versions", () => {
     expect(diffSchemas(from, from).changed).toBe(false);
   });
 
+  // SPEC: REST-20
   it("gives a PostgreSQL migration that takes the old database to the new schema", async () => {
     const from = await imported("postgres", fixture(FIXTURES.postgres));
     const to = evolve(from);
@@ -78,6 +79,7 @@ describe("diff between two versions", () => {
     expect(await db.shape()).toEqual(comparable(shapeOf(to, { types: false, defaults: false, names: false })));
   });
 
+  // SPEC: REST-20
   it("gives a MySQL migration that takes the old MariaDB database to the new schema", async () => {
     const from = await imported("postgres", fixture(FIXTURES.postgres));
     const to = evolve(from);

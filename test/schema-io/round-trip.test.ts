@@ -5,6 +5,7 @@ import { FIXTURES, fixture, imported, shapeOf } from "./helpers.ts";
 
 describe("round trips: import, export, import", () => {
   for (const format of IMPORT_FORMATS) {
+    // SPEC: REST-19
     it(`gives the same tables, columns, keys and relationships for ${format} (${FIXTURES[format]})`, async () => {
       const first = await imported(format, fixture(FIXTURES[format]));
       expect(first.tables.length).toBeGreaterThan(4);
