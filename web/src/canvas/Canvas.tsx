@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
   ConnectionMode,
@@ -17,6 +17,7 @@ import type { GraphOperation, RelationshipJson, SchemaJson, TableJson } from "..
 import { COMPACT_HANDLES, TABLE_IN, TABLE_OUT, TableNode, columnOfHandle, useDetailed, type SelectionMark, type TableNodeType } from "./TableNode.tsx";
 import { RelationshipEdge, type RelationshipEdgeType } from "./RelationshipEdge.tsx";
 import { RemoteCursors } from "./RemoteCursors.tsx";
+import { selectionKey, usePeers } from "../editor/hooks.ts";
 
 const nodeTypes = { table: TableNode };
 const edgeTypes = { relationship: RelationshipEdge };
@@ -33,7 +34,6 @@ export interface Selection {
 interface CanvasProps {
   client: LiveShareClient;
   diagram: SchemaJson;
-  peers: Peer[];
   readOnly: boolean;
   onSelection: (selection: Selection) => void;
   onError: (message: string) => void;
@@ -44,19 +44,22 @@ interface CanvasProps {
  * sent as MoveTable operations while it happens (one undo step), selections and the pointer go to
  * presence, and a connection from one column's handle to another's creates a relationship.
  */
-export function Canvas({ client, diagram, peers, readOnly, onSelection, onError }: CanvasProps) {
+export const Canvas = memo(function Canvas({ client, diagram, readOnly, onSelection, onError }: CanvasProps) {
   const flow = useReactFlow<TableNodeType, RelationshipEdgeType>();
-  const selectionMarks = useSelectionMarks(peers);
+  const selectionMarks = useSelectionMarks(usePeers(client, selectionKey));
   const dragging = useRef(new Map<string, { x: number; y: number }>());
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [nodes, setNodes] = useState<TableNodeType[]>([]);
   const wrapper = useRef<HTMLDivElement>(null);
 
-  const detailed = useDetailed();
-  const foreignKeys = useMemo(() => foreignKeysByTable(diagram.relationships), [diagram.relationships]);
   // The first time there are tables, show them all: the viewport is set in the same render as the
   // nodes (React Flow's fitView would first draw and measure them at zoom 1, then again zoomed out).
   const placed = useRef(false);
+  // Compact until placed: a large diagram is first seen whole, and drawing its 500 tables with every
+  // column (and two handles per column) only to replace them a frame later doubled the time to open it.
+  const zoomedIn = useDetailed();
+  const detailed = zoomedIn && placed.current;
+  const foreignKeys = useMemo(() => foreignKeysByTable(diagram.relationships), [diagram.relationships]);
   // Rebuild nodes from the diagram, reusing each node object whose table, marks and selection are
   // unchanged, so React Flow re-renders only what changed (a remote drag touches one node).
   useEffect(() => {
@@ -261,6 +264,8 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
     },
     [client],
   );
+  const onMoveEnd = useCallback((_: unknown, viewport: Viewport) => publishViewport(viewport), [publishViewport]);
+  const onInit = useCallback((instance: { getViewport(): Viewport }) => publishViewport(instance.getViewport()), [publishViewport]);
   const onMoveStart = useCallback((event: MouseEvent | TouchEvent | null) => {
     if (event) client.follow(null);
   }, [client]);
@@ -284,8 +289,8 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         onMoveStart={onMoveStart}
-        onMoveEnd={(_, viewport) => publishViewport(viewport)}
-        onInit={(instance) => publishViewport(instance.getViewport())}
+        onMoveEnd={onMoveEnd}
+        onInit={onInit}
         connectionMode={ConnectionMode.Loose}
         nodesDraggable={!readOnly}
         nodesConnectable={!readOnly}
@@ -301,11 +306,11 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
         <Controls showInteractive={false} />
         {/* The overview redraws every table on each change: worth it for small diagrams only. */}
         {diagram.tables.length <= MINIMAP_MAX_TABLES && <MiniMap pannable zoomable ariaLabel="Overview of the diagram" />}
-        <RemoteCursors peers={peers} />
+        <RemoteCursors client={client} />
       </ReactFlow>
     </div>
   );
-}
+});
 
 function tryApply(client: LiveShareClient, op: GraphOperation, onError: (message: string) => void): void {
   try {
@@ -344,10 +349,7 @@ function foreignKeysByTable(relationships: readonly RelationshipJson[]): Map<str
 
 /** Tables selected by others, keyed by table id; the same map object while selections stay the same. */
 function useSelectionMarks(peers: readonly Peer[]): Map<string, readonly SelectionMark[]> {
-  const key = peers
-    .filter((p) => p.selection.length > 0)
-    .map((p) => `${p.user.name}\u0000${p.user.color}\u0000${p.selection.join(",")}`)
-    .join("\u0001");
+  const key = selectionKey(peers);
   return useMemo(() => {
     const marks = new Map<string, SelectionMark[]>();
     for (const p of peers) {
