@@ -3,11 +3,11 @@
  * summed by function (self time) and by script, plus the page's own marks. For finding what to fix;
  * the figures to quote come from editor.ts.
  *
- * Run: npm run build:web && node --import tsx bench/editor/profile.ts
+ * Run: npm run build:web && node --import tsx bench/editor/profile.ts   (PHASE=drag: a drag with 10 remote cursors instead)
  */
 import { buildDiagram } from "../../src/schema-doc/index.ts";
 import { newLiveShare } from "../../test/helpers/server.ts";
-import { acknowledged, newProvider, synced } from "../../test/helpers/provider.ts";
+import { acknowledged, newProvider, synced, type TestProvider } from "../../test/helpers/provider.ts";
 import { ensureEditorBuilt, launchChromium } from "../../test/helpers/browser.ts";
 
 interface ProfileNode {
@@ -62,7 +62,45 @@ async function main(): Promise<void> {
       { polling: "raf", timeout: 60_000 },
     );
     const at = (await done.jsonValue()) as number;
-    const { profile } = (await cdp.send("Profiler.stop")) as unknown as { profile: Profile };
+    let { profile } = (await cdp.send("Profiler.stop")) as unknown as { profile: Profile };
+    if (process.env.PHASE === "drag") {
+      // Ten people move their pointers while this one drags a table; profile that instead.
+      const remotes: TestProvider[] = [];
+      for (let i = 0; i < 10; i++) {
+        const other = await server.api.login(`remote_${i}`);
+        await server.api.request("PUT", `/api/diagrams/${diagramId}/shares/${other.userId}`, { token, body: { permission: "edit" } });
+        remotes.push(newProvider(server.wsUrl, roomId, other.token));
+      }
+      await Promise.all(remotes.map((r) => synced(r, 30_000)));
+      let tick = 0;
+      const moving = setInterval(() => {
+        tick++;
+        remotes.forEach((r, i) => r.provider.awareness!.setLocalStateField("cursor", { x: 200 + ((tick * 7 + i * 50) % 2000), y: 200 + ((tick * 5 + i * 80) % 1500) }));
+      }, 33);
+      await page.locator(".remote-cursor").first().waitFor({ timeout: 10_000 });
+      const head = (await page.locator(".react-flow__node .table-head").first().boundingBox())!;
+      await page.mouse.move(head.x + 10, head.y + head.height / 2);
+      await page.mouse.down();
+      await cdp.send("Profiler.start");
+      if (process.env.TRACE) await browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "cc", "blink"] });
+      const started = Date.now();
+      let step = 0;
+      while (Date.now() - started < 4000) {
+        step++;
+        await page.mouse.move(head.x + 10 + (step % 200) * 2, head.y + head.height / 2 + (step % 100));
+      }
+      if (process.env.TRACE) {
+        // Where the main and compositor threads spend their time: trace events summed by name.
+        const trace = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: { name: string; ph: string; dur?: number; tid: number }[] };
+        const sums = new Map<string, number>();
+        for (const e of trace.traceEvents) if (e.ph === "X" && e.dur) sums.set(e.name, (sums.get(e.name) ?? 0) + e.dur / 1000);
+        console.log([...sums].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => `${v.toFixed(0).padStart(6)} ms ${k}`).join("\n"));
+      }
+      profile = ((await cdp.send("Profiler.stop")) as unknown as { profile: Profile }).profile;
+      await page.mouse.up();
+      clearInterval(moving);
+      for (const r of remotes) r.destroy();
+    }
     const marks = await page.evaluate(() => window.performance.getEntriesByType("mark").map((m) => `${m.name} ${m.startTime.toFixed(0)}`));
     console.log(`interactive at ${at.toFixed(0)} ms; marks: ${marks.join(", ")}`);
     console.log(events.slice(0, 40).join("\n"));

@@ -215,9 +215,14 @@ export const Canvas = memo(function Canvas({ client, diagram, readOnly, onSelect
   );
 
   // Selection goes to the inspector and to presence (others see it highlighted).
+  // Told only when it differs, so a change elsewhere in the diagram does not re-render the page around the canvas.
+  const toldSelection = useRef<string>(undefined);
   useEffect(() => {
     const tables = diagram.tables.filter((t) => selected.has(t.id)).map((t) => t.id);
     const relationships = diagram.relationships.filter((r) => selected.has(r.id)).map((r) => r.id);
+    const key = `${tables.join(",")}|${relationships.join(",")}`;
+    if (key === toldSelection.current) return;
+    toldSelection.current = key;
     onSelection({ tables, relationships });
   }, [selected, diagram, onSelection]);
   useEffect(() => {
@@ -302,7 +307,8 @@ export const Canvas = memo(function Canvas({ client, diagram, readOnly, onSelect
         fitViewOptions={{ maxZoom: 1, padding: 0.15 }}
         proOptions={{ hideAttribution: true }}
       >
-        <Background gap={24} />
+        {/* Zoomed out, the grid is thousands of dots a pixel apart, repainted under every move: left out. */}
+        {detailed && <Background gap={24} />}
         <Controls showInteractive={false} />
         {/* The overview redraws every table on each change: worth it for small diagrams only. */}
         {diagram.tables.length <= MINIMAP_MAX_TABLES && <MiniMap pannable zoomable ariaLabel="Overview of the diagram" />}
