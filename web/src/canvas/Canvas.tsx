@@ -14,7 +14,7 @@ import {
 } from "@xyflow/react";
 import type { LiveShareClient, Peer } from "liveshare/client";
 import type { GraphOperation, RelationshipJson, SchemaJson, TableJson } from "../schema.ts";
-import { COMPACT_HANDLES, TABLE_IN, TABLE_OUT, TableNode, columnOfHandle, useDetailed, type SelectionMark, type TableNodeType } from "./TableNode.tsx";
+import { COMPACT, COMPACT_HANDLES, TABLE_IN, TABLE_OUT, TableNode, columnOfHandle, useDetailed, type SelectionMark, type TableNodeType } from "./TableNode.tsx";
 import { RelationshipEdge, type RelationshipEdgeType } from "./RelationshipEdge.tsx";
 import { RemoteCursors } from "./RemoteCursors.tsx";
 import { selectionKey, usePeers } from "../editor/hooks.ts";
@@ -97,7 +97,8 @@ export const Canvas = memo(function Canvas({ client, diagram, readOnly, onSelect
           selected: isSelected,
           // Keep measured size: without it React Flow hides the node until it measures it again.
           ...(old?.measured && old.data.detailed === detailed ? { measured: old.measured } : {}),
-          ...(detailed ? {} : { handles: COMPACT_HANDLES }),
+          // A compact table's size is known: it is drawn visible at once rather than after being measured.
+          ...(detailed ? {} : { handles: COMPACT_HANDLES, initialWidth: COMPACT.width, initialHeight: COMPACT.height }),
           data: { table: old && sameTable(old.data.table, table) ? old.data.table : table, foreignKeys: fks, selectedBy: marks, readOnly, detailed },
         };
       });
