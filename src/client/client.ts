@@ -161,7 +161,10 @@ export class LiveShareClient extends Emitter<ClientEvents> {
 
   // ---- the diagram ----
 
-  /** The diagram as JSON (the shape of `GET /api/diagrams/:id/schema`); the same object until it changes. */
+  /**
+   * The diagram as JSON (the shape of `GET /api/diagrams/:id/schema`); the same object until it
+   * changes, and each of its `tables` and `relationships` arrays the same until one of its elements does.
+   */
   diagram(): SchemaJson {
     return this.mirror.schema;
   }

@@ -43,6 +43,10 @@ export class DiagramMirror {
   private readonly tables = new Map<string, TableJson>();
   private readonly relationships = new Map<string, RelationshipJson>();
   private snapshot: SchemaJson | undefined;
+  // Each list keeps its identity while none of its elements changed: a table dragged across the
+  // canvas must not look to the page like 400 new relationships.
+  private tableList: TableJson[] | undefined;
+  private relationshipList: RelationshipJson[] | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -65,10 +69,9 @@ export class DiagramMirror {
 
   /** The whole diagram, sorted by id like `GET /api/diagrams/:id/schema`. The same object until the next change. */
   get schema(): SchemaJson {
-    this.snapshot ??= {
-      tables: [...this.tables.values()].sort(byId),
-      relationships: [...this.relationships.values()].sort(byId),
-    };
+    this.tableList ??= [...this.tables.values()].sort(byId);
+    this.relationshipList ??= [...this.relationships.values()].sort(byId);
+    this.snapshot ??= { tables: this.tableList, relationships: this.relationshipList };
     return this.snapshot;
   }
 
@@ -100,6 +103,8 @@ export class DiagramMirror {
     const { tables: t, columns: c, relationships: r } = change;
     if (t.added.length + t.updated.length + t.removed.length + c.added.length + c.updated.length + c.removed.length + r.added.length + r.updated.length + r.removed.length === 0) return;
     this.snapshot = undefined;
+    if (t.added.length + t.updated.length + t.removed.length + c.added.length + c.updated.length + c.removed.length > 0) this.tableList = undefined;
+    if (r.added.length + r.updated.length + r.removed.length > 0) this.relationshipList = undefined;
     this.onChange(change);
   }
 

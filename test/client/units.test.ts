@@ -4,6 +4,9 @@ import { endpointOf } from "../../src/client/endpoint.ts";
 import { closedInfo } from "../../src/client/status.ts";
 import { peerOf } from "../../src/client/presence.ts";
 import { expiryOf } from "../../src/client/token.ts";
+import * as Y from "yjs";
+import { DiagramMirror } from "../../src/client/diagram-mirror.ts";
+import { applyOperation, buildDiagram } from "../../src/schema-doc/index.ts";
 
 describe("client units", () => {
   it("derives the /collab URL and the REST base from either form of the server's address", () => {
@@ -62,5 +65,23 @@ describe("client units", () => {
     expect(peer).toEqual({ clientId: 7, user: { id: "u1", name: "Ada", color: "#112233" }, status: "idle", cursor: { x: 1, y: 2 }, viewport: null, selection: ["t1"], fields: { tool: "pen" } });
     expect(Object.getPrototypeOf(peer.fields)).toBe(Object.prototype);
     expect(peerOf(8, { cursor: { x: 1, y: 1 } })).toBeUndefined();
+  });
+
+  it("keeps the diagram's relationships list while only a table moves, and its tables list while only a relationship changes", () => {
+    const doc = new Y.Doc();
+    buildDiagram(doc, { tables: 4, columnsPerTable: 3, relationships: 2, seed: 1 });
+    const mirror = new DiagramMirror(doc, () => false, () => {});
+    const before = mirror.schema;
+    const [table] = before.tables;
+    applyOperation(doc, { type: "MoveTable", table_id: table!.id, x: table!.x + 40, y: table!.y }, null);
+    const moved = mirror.schema;
+    expect(moved.tables).not.toBe(before.tables);
+    expect(moved.tables.find((t) => t.id === table!.id)!.x).toBe(table!.x + 40);
+    expect(moved.relationships).toBe(before.relationships);
+    applyOperation(doc, { type: "DeleteRelationship", relationship_id: moved.relationships[0]!.id }, null);
+    const related = mirror.schema;
+    expect(related.relationships).toHaveLength(1);
+    expect(related.tables).toBe(moved.tables);
+    mirror.destroy();
   });
 });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
   ConnectionMode,
@@ -14,9 +14,10 @@ import {
 } from "@xyflow/react";
 import type { LiveShareClient, Peer } from "liveshare/client";
 import type { GraphOperation, RelationshipJson, SchemaJson, TableJson } from "../schema.ts";
-import { COMPACT_HANDLES, TABLE_IN, TABLE_OUT, TableNode, columnOfHandle, useDetailed, type SelectionMark, type TableNodeType } from "./TableNode.tsx";
+import { COMPACT, COMPACT_HANDLES, TABLE_IN, TABLE_OUT, TableNode, columnOfHandle, useDetailed, type SelectionMark, type TableNodeType } from "./TableNode.tsx";
 import { RelationshipEdge, type RelationshipEdgeType } from "./RelationshipEdge.tsx";
 import { RemoteCursors } from "./RemoteCursors.tsx";
+import { selectionKey, usePeers } from "../editor/hooks.ts";
 
 const nodeTypes = { table: TableNode };
 const edgeTypes = { relationship: RelationshipEdge };
@@ -33,7 +34,6 @@ export interface Selection {
 interface CanvasProps {
   client: LiveShareClient;
   diagram: SchemaJson;
-  peers: Peer[];
   readOnly: boolean;
   onSelection: (selection: Selection) => void;
   onError: (message: string) => void;
@@ -44,19 +44,22 @@ interface CanvasProps {
  * sent as MoveTable operations while it happens (one undo step), selections and the pointer go to
  * presence, and a connection from one column's handle to another's creates a relationship.
  */
-export function Canvas({ client, diagram, peers, readOnly, onSelection, onError }: CanvasProps) {
+export const Canvas = memo(function Canvas({ client, diagram, readOnly, onSelection, onError }: CanvasProps) {
   const flow = useReactFlow<TableNodeType, RelationshipEdgeType>();
-  const selectionMarks = useSelectionMarks(peers);
+  const selectionMarks = useSelectionMarks(usePeers(client, selectionKey));
   const dragging = useRef(new Map<string, { x: number; y: number }>());
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [nodes, setNodes] = useState<TableNodeType[]>([]);
   const wrapper = useRef<HTMLDivElement>(null);
 
-  const detailed = useDetailed();
-  const foreignKeys = useMemo(() => foreignKeysByTable(diagram.relationships), [diagram.relationships]);
   // The first time there are tables, show them all: the viewport is set in the same render as the
   // nodes (React Flow's fitView would first draw and measure them at zoom 1, then again zoomed out).
   const placed = useRef(false);
+  // Compact until placed: a large diagram is first seen whole, and drawing its 500 tables with every
+  // column (and two handles per column) only to replace them a frame later doubled the time to open it.
+  const zoomedIn = useDetailed();
+  const detailed = zoomedIn && placed.current;
+  const foreignKeys = useMemo(() => foreignKeysByTable(diagram.relationships), [diagram.relationships]);
   // Rebuild nodes from the diagram, reusing each node object whose table, marks and selection are
   // unchanged, so React Flow re-renders only what changed (a remote drag touches one node).
   useEffect(() => {
@@ -94,7 +97,8 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
           selected: isSelected,
           // Keep measured size: without it React Flow hides the node until it measures it again.
           ...(old?.measured && old.data.detailed === detailed ? { measured: old.measured } : {}),
-          ...(detailed ? {} : { handles: COMPACT_HANDLES }),
+          // A compact table's size is known: it is drawn visible at once rather than after being measured.
+          ...(detailed ? {} : { handles: COMPACT_HANDLES, initialWidth: COMPACT.width, initialHeight: COMPACT.height }),
           data: { table: old && sameTable(old.data.table, table) ? old.data.table : table, foreignKeys: fks, selectedBy: marks, readOnly, detailed },
         };
       });
@@ -212,9 +216,14 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
   );
 
   // Selection goes to the inspector and to presence (others see it highlighted).
+  // Told only when it differs, so a change elsewhere in the diagram does not re-render the page around the canvas.
+  const toldSelection = useRef<string>(undefined);
   useEffect(() => {
     const tables = diagram.tables.filter((t) => selected.has(t.id)).map((t) => t.id);
     const relationships = diagram.relationships.filter((r) => selected.has(r.id)).map((r) => r.id);
+    const key = `${tables.join(",")}|${relationships.join(",")}`;
+    if (key === toldSelection.current) return;
+    toldSelection.current = key;
     onSelection({ tables, relationships });
   }, [selected, diagram, onSelection]);
   useEffect(() => {
@@ -261,6 +270,8 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
     },
     [client],
   );
+  const onMoveEnd = useCallback((_: unknown, viewport: Viewport) => publishViewport(viewport), [publishViewport]);
+  const onInit = useCallback((instance: { getViewport(): Viewport }) => publishViewport(instance.getViewport()), [publishViewport]);
   const onMoveStart = useCallback((event: MouseEvent | TouchEvent | null) => {
     if (event) client.follow(null);
   }, [client]);
@@ -284,8 +295,8 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         onMoveStart={onMoveStart}
-        onMoveEnd={(_, viewport) => publishViewport(viewport)}
-        onInit={(instance) => publishViewport(instance.getViewport())}
+        onMoveEnd={onMoveEnd}
+        onInit={onInit}
         connectionMode={ConnectionMode.Loose}
         nodesDraggable={!readOnly}
         nodesConnectable={!readOnly}
@@ -297,15 +308,16 @@ export function Canvas({ client, diagram, peers, readOnly, onSelection, onError 
         fitViewOptions={{ maxZoom: 1, padding: 0.15 }}
         proOptions={{ hideAttribution: true }}
       >
-        <Background gap={24} />
+        {/* Zoomed out, the grid is thousands of dots a pixel apart, repainted under every move: left out. */}
+        {detailed && <Background gap={24} />}
         <Controls showInteractive={false} />
         {/* The overview redraws every table on each change: worth it for small diagrams only. */}
         {diagram.tables.length <= MINIMAP_MAX_TABLES && <MiniMap pannable zoomable ariaLabel="Overview of the diagram" />}
-        <RemoteCursors peers={peers} />
+        <RemoteCursors client={client} />
       </ReactFlow>
     </div>
   );
-}
+});
 
 function tryApply(client: LiveShareClient, op: GraphOperation, onError: (message: string) => void): void {
   try {
@@ -344,10 +356,7 @@ function foreignKeysByTable(relationships: readonly RelationshipJson[]): Map<str
 
 /** Tables selected by others, keyed by table id; the same map object while selections stay the same. */
 function useSelectionMarks(peers: readonly Peer[]): Map<string, readonly SelectionMark[]> {
-  const key = peers
-    .filter((p) => p.selection.length > 0)
-    .map((p) => `${p.user.name}\u0000${p.user.color}\u0000${p.selection.join(",")}`)
-    .join("\u0001");
+  const key = selectionKey(peers);
   return useMemo(() => {
     const marks = new Map<string, SelectionMark[]>();
     for (const p of peers) {

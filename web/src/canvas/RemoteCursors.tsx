@@ -1,13 +1,16 @@
 import { memo } from "react";
 import { ViewportPortal, useStore } from "@xyflow/react";
-import type { Peer } from "liveshare/client";
+import type { LiveShareClient } from "liveshare/client";
+import { usePeers } from "../editor/hooks.ts";
 import { STATUS_WORDS } from "../panels/status-words.ts";
 
 /**
  * Everyone else's pointer, in diagram coordinates (so it stays on the same table however each of us
  * has panned), with their name in their colour. Idle and Away pointers are faded and say so.
  */
-export const RemoteCursors = memo(function RemoteCursors({ peers }: { peers: readonly Peer[] }) {
+export const RemoteCursors = memo(function RemoteCursors({ client }: { client: LiveShareClient }) {
+  // The only part of the page that follows every pointer move.
+  const peers = usePeers(client);
   // Labels keep their size on screen whatever the zoom.
   const zoom = useStore((s) => s.transform[2]);
   return (

@@ -13,7 +13,7 @@ import { ShareDialog } from "../panels/ShareDialog.tsx";
 import { HistoryPanel } from "../panels/HistoryPanel.tsx";
 import { ImportExport } from "../panels/ImportExport.tsx";
 import { ClosedNotice } from "../panels/ClosedNotice.tsx";
-import { useDiagram, usePeers, useStatus } from "./hooks.ts";
+import { peopleKey, useDiagram, usePeers, useStatus } from "./hooks.ts";
 
 /** Connects to the room through the client library; the page lives as long as the connection. */
 export function Editor({ session, diagram, roomId }: { session: SignedIn; diagram: Diagram; roomId: string }) {
@@ -43,7 +43,7 @@ type Dialog = "share" | "history" | undefined;
 function ConnectedEditor({ client, diagram, roomId, session }: { client: LiveShareClient; diagram: Diagram; roomId: string; session: SignedIn }) {
   const schema = useDiagram(client);
   const status = useStatus(client);
-  const peers = usePeers(client);
+  const peers = usePeers(client, peopleKey);
   const [selection, setSelection] = useState<Selection>({ tables: [], relationships: [] });
   const [dialog, setDialog] = useState<Dialog>();
   const [following, setFollowing] = useState<string | null>(null);
@@ -141,7 +141,7 @@ function ConnectedEditor({ client, diagram, roomId, session }: { client: LiveSha
       <div className="workspace">
         <ReactFlowProvider>
           {!readOnly && <Toolbar client={client} schema={schema} onError={setError} />}
-          <Canvas client={client} diagram={schema} peers={peers} readOnly={readOnly} onSelection={setSelection} onError={setError} />
+          <Canvas client={client} diagram={schema} readOnly={readOnly} onSelection={setSelection} onError={setError} />
         </ReactFlowProvider>
         {dialog === "history" ? (
           <HistoryPanel roomId={roomId} canRestore={!readOnly} onClose={() => setDialog(undefined)} onError={setError} />

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { ClientStatus, LiveShareClient, Peer } from "liveshare/client";
 import type { SchemaJson } from "../schema.ts";
 
@@ -39,23 +39,36 @@ export function useStatus(client: LiveShareClient): ClientStatus {
   return status;
 }
 
-/** Everyone else in the room, updated at most once per frame. */
-export function usePeers(client: LiveShareClient): Peer[] {
+/**
+ * Everyone else in the room, updated at most once per frame. With `keyOf`, only when the key of what
+ * the caller shows changes: ten people moving their pointers must not re-render the person list or
+ * the 500 tables, only the cursors.
+ */
+export function usePeers(client: LiveShareClient, keyOf?: (peers: readonly Peer[]) => string): Peer[] {
   const [peers, setPeers] = useState<Peer[]>(() => client.presence.others());
+  const keyRef = useRef(keyOf);
+  keyRef.current = keyOf;
   useEffect(() => {
     let frame = 0;
     let latest: Peer[] = [];
+    let shownKey: string | undefined;
+    const show = (others: Peer[]) => {
+      const key = keyRef.current?.(others);
+      if (key !== undefined && key === shownKey) return;
+      shownKey = key;
+      setPeers(others);
+    };
     const onPresence = (others: Peer[]) => {
       latest = others;
       if (frame === 0) {
         frame = requestAnimationFrame(() => {
           frame = 0;
-          setPeers(latest);
+          show(latest);
         });
       }
     };
     client.on("presence", onPresence);
-    setPeers(client.presence.others());
+    show(client.presence.others());
     return () => {
       client.off("presence", onPresence);
       if (frame !== 0) cancelAnimationFrame(frame);
@@ -63,6 +76,15 @@ export function usePeers(client: LiveShareClient): Peer[] {
   }, [client]);
   return peers;
 }
+
+/** What the person list shows of each peer (not their pointer or viewport). */
+export const peopleKey = (peers: readonly Peer[]) => peers.map((p) => `${p.clientId}\u0000${p.user.id}\u0000${p.user.name}\u0000${p.user.color}\u0000${p.status}`).join("\u0001");
+/** What the tables show of each peer: who has which tables selected. */
+export const selectionKey = (peers: readonly Peer[]) =>
+  peers
+    .filter((p) => p.selection.length > 0)
+    .map((p) => `${p.user.name}\u0000${p.user.color}\u0000${p.selection.join(",")}`)
+    .join("\u0001");
 
 /** Whether there is something of one's own to undo or redo. */
 export function useUndoState(client: LiveShareClient): { canUndo: boolean; canRedo: boolean } {
