@@ -5,7 +5,7 @@
  */
 import * as Y from "yjs";
 import { tablesOf } from "../../src/schema-doc/index.ts";
-import { applySchema } from "../../src/schema-io/apply.ts";
+import { replaceElements } from "../../src/schema-doc/index.ts";
 import { planImport } from "../../src/schema-io/merge-plan.ts";
 import { parseSchema } from "../../src/schema-io/parse/index.ts";
 import { newProvider, synced } from "../../test/helpers/provider.ts";
@@ -36,7 +36,7 @@ for (let run = 0; run < RUNS; run++) {
   let update = 0;
   doc.on("update", (u: Uint8Array) => (update += u.length));
   started = performance.now();
-  doc.transact(() => applySchema(doc, target));
+  doc.transact(() => replaceElements(doc, target));
   apply.push(performance.now() - started);
   updateBytes = update;
   doc.destroy();

@@ -15,7 +15,7 @@ import type { Core } from "../core.ts";
 import type { CriticalLimiter } from "../extensions/rate-limit.ts";
 import type { Logger } from "../logger.ts";
 import type { RoomMember } from "../rooms/live-rooms.ts";
-import { applyOperation, OperationError, OperationErrorCode, readSchema, type GraphOperation } from "../schema-doc/index.ts";
+import { applyOperation, OperationError, OperationErrorCode, readSchema, replaceElements, type GraphOperation } from "../schema-doc/index.ts";
 import type { JsonRoom, JsonRooms, RoomClient } from "./json-room.ts";
 import {
   decodeClientMessage,
@@ -29,7 +29,6 @@ import {
   type ServerMessageOf,
 } from "./messages.ts";
 import { JsonPresence, type JsonPresenceState } from "./presence-state.ts";
-import { applySchema } from "../schema-io/apply.ts";
 import { ImportRejected, planImport } from "../schema-io/merge-plan.ts";
 import { SchemaParseError } from "../schema-io/model.ts";
 import { parseSchema } from "../schema-io/parse/index.ts";
@@ -377,7 +376,7 @@ export class JsonSession implements RoomClient {
         if (this.phase !== "joined") return;
         room.document.transact(() => {
           const { target, summary } = planImport(readSchema(room.document), parsed, message.mode);
-          result = { ...summary, elements_changed: applySchema(room.document, target) };
+          result = { ...summary, elements_changed: replaceElements(room.document, target) };
         }, origin);
       } catch (error) {
         if (error instanceof SchemaParseError) {

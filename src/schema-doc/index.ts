@@ -38,7 +38,7 @@ export {
   type OperationOf,
 } from "./operations.ts";
 export { readRelationship, readSchema, readTable, type VersionOf } from "./read.ts";
-export { replaceSchema } from "./replace.ts";
+export { replaceElements, replaceSchema, type SchemaValues } from "./replace.ts";
 export { buildDiagram, type BuiltDiagram, type DiagramShape } from "./seed.ts";
 export {
   CARDINALITIES,

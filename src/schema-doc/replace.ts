@@ -1,6 +1,12 @@
 import type * as Y from "yjs";
-import { buildRelationship, buildTable, metaOf, relationshipsOf, tablesOf } from "./layout.ts";
+import { buildRelationship, buildTable, metaOf, relationshipsOf, tablesOf, type RelationshipValues, type TableValues } from "./layout.ts";
 import { readSchema } from "./read.ts";
+
+/** A whole diagram's elements as values (a `SchemaJson` without versions, or with them: they are ignored). */
+export interface SchemaValues {
+  tables: readonly TableValues[];
+  relationships: readonly RelationshipValues[];
+}
 
 /**
  * Makes `live` show the same diagram as `target`, as one new change: elements missing from the
@@ -10,25 +16,28 @@ import { readSchema } from "./read.ts";
  * Call inside a transaction. Returns how many elements changed.
  */
 export function replaceSchema(live: Y.Doc, target: Y.Doc): number {
-  const now = readSchema(live);
-  const wanted = readSchema(target);
-  let changed = replaceElements(tablesOf(live), now.tables, wanted.tables, buildTable);
-  changed += replaceElements(relationshipsOf(live), now.relationships, wanted.relationships, buildRelationship);
+  const changed = replaceElements(live, readSchema(target));
   const name = metaOf(target).get("name");
   if (typeof name === "string" && metaOf(live).get("name") !== name) metaOf(live).set("name", name);
   return changed;
 }
 
+/**
+ * Makes `live` hold exactly the elements of `target`, given as values (an import's plan), the same way
+ * `replaceSchema` does from a document. Call inside a transaction. Returns how many elements changed.
+ */
+export function replaceElements(live: Y.Doc, target: SchemaValues): number {
+  const now = readSchema(live);
+  return (
+    replaceIn(tablesOf(live), now.tables, target.tables, buildTable) +
+    replaceIn(relationshipsOf(live), now.relationships, target.relationships, buildRelationship)
+  );
+}
+
 /** Deletes the elements of `map` not wanted, rebuilds the ones that differ, leaves equal ones alone. */
-function replaceElements<T extends { id: string; version: number }>(
-  map: Y.Map<unknown>,
-  now: readonly T[],
-  wanted: readonly T[],
-  build: (values: Omit<T, "version">) => Y.Map<unknown>,
-): number {
-  const strip = ({ version: _version, ...rest }: T): Omit<T, "version"> => rest;
+function replaceIn<T extends { id: string }>(map: Y.Map<unknown>, now: readonly T[], wanted: readonly T[], build: (values: T) => Y.Map<unknown>): number {
   const wantedIds = new Set(wanted.map((e) => e.id));
-  const current = new Map(now.map((e) => [e.id, JSON.stringify(strip(e))]));
+  const current = new Map(now.map((e) => [e.id, canonical(e)]));
   let changed = 0;
   for (const element of now) {
     if (wantedIds.has(element.id)) continue;
@@ -36,10 +45,23 @@ function replaceElements<T extends { id: string; version: number }>(
     changed++;
   }
   for (const element of wanted) {
-    const values = strip(element);
-    if (current.get(element.id) === JSON.stringify(values)) continue;
-    map.set(element.id, build(values));
+    if (current.get(element.id) === canonical(element)) continue;
+    // A target read from a document carries versions; they are the room's, never stored.
+    const { version: _version, ...values } = element as T & { version?: number };
+    map.set(element.id, build(values as T));
     changed++;
   }
   return changed;
+}
+
+/**
+ * A JSON text of an element independent of key order and without its `version`, so equal elements
+ * compare equal however they were built (read back from a document, or planned from JSON).
+ */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (key, v: unknown) => {
+    if (key === "version") return undefined;
+    if (!v || typeof v !== "object" || Array.isArray(v)) return v;
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
 }

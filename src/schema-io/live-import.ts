@@ -5,8 +5,7 @@
  */
 import type { Core } from "../core.ts";
 import { editDiagramDocument } from "../rooms/server-edit.ts";
-import { readSchema } from "../schema-doc/index.ts";
-import { applySchema } from "./apply.ts";
+import { readSchema, replaceElements } from "../schema-doc/index.ts";
 import { planImport, type ImportMode, type ImportSummary } from "./merge-plan.ts";
 import type { ImportFormat } from "./model.ts";
 import { parseSchema } from "./parse/index.ts";
@@ -34,7 +33,7 @@ export async function importIntoDiagram(core: Core, diagramId: string, userId: s
     try {
       // Planned and applied in one go: nothing can interleave between reading and writing.
       const { target, summary } = planImport(readSchema(doc), parsed, request.mode);
-      result = { ...summary, elements_changed: applySchema(doc, target) };
+      result = { ...summary, elements_changed: replaceElements(doc, target) };
     } catch (error) {
       failure = error;
     }
