@@ -9,10 +9,9 @@
  */
 import { performance } from "node:perf_hooks";
 import type { CDPSession, Page } from "playwright-core";
-import { buildDiagram } from "../../src/schema-doc/index.ts";
-import { newLiveShare, type TestServer } from "../../test/helpers/server.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../../test/helpers/provider.ts";
-import { ensureEditorBuilt, launchChromium } from "../../test/helpers/browser.ts";
+import type { TestServer } from "../../test/helpers/server.ts";
+import { newProvider, synced, type TestProvider } from "../../test/helpers/provider.ts";
+import { openLargeDiagram } from "./large-diagram.ts";
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const DRAG_SECONDS = 5;
@@ -27,20 +26,9 @@ declare global {
 }
 
 async function main(): Promise<void> {
-  ensureEditorBuilt();
-  // The whole diagram arrives as one update of about 1.3 MB: above the 1 MiB default message limit.
-  const server = await newLiveShare({ SNAPSHOT_INTERVAL_MS: "3600000", MAX_MESSAGE_BYTES: String(16 * 1024 * 1024) });
-  const browser = await launchChromium();
+  const { server, browser, token, roomId, diagramId, url, close } = await openLargeDiagram("bench");
   const remotes: TestProvider[] = [];
   try {
-    const { token, roomId, diagramId } = await server.api.room("bench");
-    const author = newProvider(server.wsUrl, roomId, token);
-    await synced(author);
-    buildDiagram(author.doc, { tables: 500, columnsPerTable: 10, relationships: 400, seed: 1 });
-    await acknowledged(author, 60_000);
-    author.destroy();
-    const url = `${server.httpUrl}/editor/${diagramId}?room=${roomId}#token=${encodeURIComponent(token)}`;
-
     // 1. Navigation → interactive, each run in a fresh context (nothing cached, no offline copy).
     const times: number[] = [];
     const busy: number[] = [];
@@ -91,8 +79,7 @@ async function main(): Promise<void> {
     console.log(`transfer: page and assets ${kib(transfer.page)} on the wire (${kib(transfer.pageDecoded)} decoded); the diagram's sync over the WebSocket ${kib(transfer.sync)}`);
   } finally {
     for (const r of remotes) r.destroy();
-    await browser.close();
-    await server.close();
+    await close();
   }
 }
 

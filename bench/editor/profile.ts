@@ -5,10 +5,8 @@
  *
  * Run: npm run build:web && node --import tsx bench/editor/profile.ts   (PHASE=drag: a drag with 10 remote cursors instead)
  */
-import { buildDiagram } from "../../src/schema-doc/index.ts";
-import { newLiveShare } from "../../test/helpers/server.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../../test/helpers/provider.ts";
-import { ensureEditorBuilt, launchChromium } from "../../test/helpers/browser.ts";
+import { newProvider, synced, type TestProvider } from "../../test/helpers/provider.ts";
+import { openLargeDiagram } from "./large-diagram.ts";
 
 interface ProfileNode {
   id: number;
@@ -22,17 +20,8 @@ interface Profile {
 }
 
 async function main(): Promise<void> {
-  ensureEditorBuilt();
-  const server = await newLiveShare({ SNAPSHOT_INTERVAL_MS: "3600000", MAX_MESSAGE_BYTES: String(16 * 1024 * 1024) });
-  const browser = await launchChromium();
+  const { server, browser, token, roomId, diagramId, url, close } = await openLargeDiagram("profile");
   try {
-    const { token, roomId, diagramId } = await server.api.room("profile");
-    const author = newProvider(server.wsUrl, roomId, token);
-    await synced(author);
-    buildDiagram(author.doc, { tables: 500, columnsPerTable: 10, relationships: 400, seed: 1 });
-    await acknowledged(author, 60_000);
-    author.destroy();
-    const url = `${server.httpUrl}/editor/${diagramId}?room=${roomId}#token=${encodeURIComponent(token)}`;
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
@@ -134,8 +123,7 @@ async function main(): Promise<void> {
     console.log("by script:\n" + top(byScript, 12));
     console.log("by function (self):\n" + top(self, 40));
   } finally {
-    await browser.close();
-    await server.close();
+    await close();
   }
 }
 
