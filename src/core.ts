@@ -5,6 +5,7 @@ import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Presence } from "./awareness/presence.ts";
 import type { Access } from "./rooms/access.ts";
+import type { Admission } from "./rooms/admission.ts";
 import type { LiveRooms } from "./rooms/live-rooms.ts";
 import type { MessageCounts } from "./rooms/message-counts.ts";
 import type { Database } from "./storage/database.ts";
@@ -28,6 +29,8 @@ export interface Core {
   sessions: SessionStore;
   documents: DocumentStore;
   access: Access;
+  /** How a client gets into a room (token, identity, role, room limit), on either transport. */
+  admission: Admission;
   rooms: LiveRooms;
   hocuspocus: Hocuspocus;
   schemaGuard: SchemaGuard;

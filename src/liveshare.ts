@@ -20,7 +20,6 @@ import { Presence } from "./awareness/presence.ts";
 import { ViolationLog } from "./awareness/violations.ts";
 import { RateLimitStore } from "./storage/rate-limits.ts";
 import { JsonProtocolEndpoint } from "./protocol/endpoint.ts";
-import { RoomLimit } from "./extensions/room-limit.ts";
 import { SchemaGuard } from "./extensions/schema-guard.ts";
 import { UnauthenticatedSockets } from "./extensions/unauthenticated.ts";
 import { createApp } from "./http/app.ts";
@@ -28,6 +27,7 @@ import { startMetricsServer, type MetricsServer } from "./http/metrics-server.ts
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { Access } from "./rooms/access.ts";
+import { Admission } from "./rooms/admission.ts";
 import { LiveRooms } from "./rooms/live-rooms.ts";
 import { MessageCounts } from "./rooms/message-counts.ts";
 import { RoomControl } from "./rooms/room-control.ts";
@@ -140,17 +140,20 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
 
   const sessions = new SessionStore(db);
   const messageCounts = new MessageCounts({ sessions, rooms, flushMs: config.messageCountFlushMs, logger: log });
+  const users = new UserStore(db);
+  const admission = new Admission({ tokens, access, users, rooms, maxUsersPerRoom: config.maxUsersPerRoom, logger: logging.child("auth") });
 
   const core: Core = {
     config,
     logger: logging.child,
     db,
     tokens,
-    users: new UserStore(db),
+    users,
     diagrams: new DiagramStore(db),
     sessions,
     documents,
     access,
+    admission,
     rooms,
     hocuspocus: undefined as unknown as Core["hocuspocus"],
     schemaGuard,
@@ -202,8 +205,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
       routing({ http: handleHttp, collab: () => collab, jsonProtocol: () => jsonProtocol }),
       ...(redis ? [redis] : []),
       metricsExtension({ metrics, rooms, logger: logging.child("connections") }),
-      authentication({ tokens: () => tokens, access, users: core.users, rooms, logger: logging.child("auth") }),
-      new RoomLimit({ maxUsers: config.maxUsersPerRoom, rooms, tokens: () => tokens, logger: logging.child("auth") }),
+      authentication({ admission, logger: logging.child("auth") }),
       unauthenticated,
       frameGuard,
       presenceExtension,
@@ -232,7 +234,6 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     unauthenticated,
   });
   jsonProtocol = new JsonProtocolEndpoint(core, {
-    admission: server.hocuspocus.configuration.extensions.find((e): e is RoomLimit => e instanceof RoomLimit),
     unauthenticated,
     limiter: new CriticalLimiter({ burst: config.criticalBurst, perSecond: config.criticalPerSecond, metrics, logger: logging.child("rate-limit"), violations }),
   });

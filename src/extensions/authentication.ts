@@ -1,27 +1,21 @@
 import type { Connection, Extension, beforeHandleMessagePayload, connectedPayload, onAuthenticatePayload } from "@hocuspocus/server";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
 import { isConnectionContext, type ConnectionContext } from "../context.ts";
-import { yjsMember, type LiveRooms } from "../rooms/live-rooms.ts";
-import type { Tokens } from "../auth/tokens.ts";
-import { TokenRejected } from "../auth/tokens.ts";
-import type { Access } from "../rooms/access.ts";
-import type { UserStore } from "../storage/users.ts";
+import type { Admission } from "../rooms/admission.ts";
+import { yjsMember } from "../rooms/live-rooms.ts";
 import type { Logger } from "../logger.ts";
 
 export interface AuthenticationOptions {
-  tokens: () => Tokens;
-  access: Access;
-  users: UserStore;
-  /** Its access epoch tells whether access changed between a client's role look-up and its joining. */
-  rooms: LiveRooms;
+  admission: Admission;
   logger: Logger;
 }
 
 /**
- * Admits a Yjs client to a room: a valid token, a live session, and a role on the diagram. Viewers
- * join read-only. Every refusal carries a reason the provider reports in `authenticationFailed`.
+ * `/collab`'s side of `Admission`: a Yjs client is admitted to a room in `onAuthenticate` (a valid
+ * token, a live session, a role on the diagram, a place in the room); viewers join read-only. Every
+ * refusal carries a reason the provider reports in `authenticationFailed`.
  */
-export function authentication({ tokens, access, users, rooms, logger }: AuthenticationOptions): Extension {
+export function authentication({ admission, logger }: AuthenticationOptions): Extension {
   /** Connections whose role is being looked up again (see `confirm`). */
   const confirming = new WeakMap<Connection, Promise<void>>();
 
@@ -29,18 +23,14 @@ export function authentication({ tokens, access, users, rooms, logger }: Authent
    * Between `onAuthenticate` and the connection's existence Hocuspocus loads the document, and a
    * permission change made meanwhile found no connection to act on (see `room-control.ts`); the
    * frames the client queued before the authentication answer are handed to the connection the
-   * moment it exists. So nothing of a connection is handled until its role is confirmed: when no
-   * access change was applied since its role was looked up (the access epoch did not move), at
-   * once — and from then on every change finds it as a room member; otherwise its access is looked
-   * up again and applied (read-only, or closed) first.
+   * moment it exists. So nothing of a connection is handled until its role is confirmed: at once
+   * when no access change was applied since its role was looked up — and from then on every change
+   * finds it as a room member; otherwise its access is looked up again and applied (read-only, or
+   * closed) first.
    */
   const confirm = (connection: Connection): Promise<void> | undefined => {
     const context = connection.context as unknown;
-    if (!isConnectionContext(context) || context.admittedAt === undefined) return undefined;
-    if (context.admittedAt === rooms.accessEpoch) {
-      context.admittedAt = undefined;
-      return undefined;
-    }
+    if (!isConnectionContext(context) || admission.confirmed(context)) return undefined;
     let pending = confirming.get(connection);
     if (!pending) confirming.set(connection, (pending = recheck(connection, context)));
     return pending;
@@ -50,18 +40,12 @@ export function authentication({ tokens, access, users, rooms, logger }: Authent
     const member = yjsMember(connection);
     const { roomId } = context;
     try {
-      let role: ConnectionContext["role"];
-      do {
-        context.admittedAt = rooms.accessEpoch;
-        ({ role } = await access.toRoom(roomId, context.user.userId));
-      } while (context.admittedAt !== rooms.accessEpoch);
-      context.admittedAt = undefined;
-      if (role === context.role) return;
+      const role = await admission.confirm(context);
+      if (role === undefined || role === context.role) return;
       logger.info({ roomId, userId: context.user.userId, from: context.role, to: role }, "role changed while connecting");
       context.role = role;
       member.readOnly = role === "viewer";
     } catch (error) {
-      context.admittedAt = undefined;
       if (!(error instanceof Refusal)) {
         // Whatever the client may do is unknown: it does nothing, and reconnects to find out.
         logger.error({ err: error, roomId }, "access check after connecting failed; connection closed");
@@ -83,35 +67,31 @@ export function authentication({ tokens, access, users, rooms, logger }: Authent
     extensionName: "authentication",
     priority: 1000,
     async onAuthenticate({ token, documentName, connectionConfig }: onAuthenticatePayload): Promise<ConnectionContext> {
+      let context: ConnectionContext;
       try {
-        const user = await tokens().verify(token);
-        const admittedAt = rooms.accessEpoch;
-        const room = await access.toRoom(documentName, user.userId);
-        await users.record(user);
-        connectionConfig.readOnly = room.role === "viewer";
-        logger.info({ roomId: documentName, userId: user.userId, diagramId: room.diagramId, role: room.role }, "user authenticated");
-        return { user, role: room.role, roomId: room.roomId, diagramId: room.diagramId, admittedAt };
+        context = await admission.identify(token, documentName);
       } catch (error) {
-        const refusal =
-          error instanceof TokenRejected
-            ? new Refusal(CloseCode.Unauthorized, error.reason)
-            : error instanceof Refusal
-              ? error
-              : undefined;
-        if (!refusal) {
+        if (!(error instanceof Refusal)) {
           logger.error({ err: error, roomId: documentName }, "authentication failed unexpectedly");
           throw new Refusal(CloseCode.InternalError, CloseReason.InternalError, "");
         }
-        logger.info({ roomId: documentName, reason: refusal.reason }, "connection refused");
+        logger.info({ roomId: documentName, reason: error.reason }, "connection refused");
         // Without a message: Hocuspocus prints every hook error's message to stderr, which would let
         // any client write to the server's stderr at will. The client gets `reason`; pino has the rest.
-        throw new Refusal(refusal.code, refusal.reason, "");
+        throw new Refusal(error.code, error.reason, "");
       }
+      connectionConfig.readOnly = context.role === "viewer";
+      logger.info({ roomId: documentName, userId: context.user.userId, diagramId: context.diagramId, role: context.role }, "user authenticated");
+      // Held until the connection exists (`connected`); a full room refuses with `room-full`.
+      admission.reserve(context);
+      return context;
     },
 
     /** A connection whose access may have changed while it was being set up is checked again now. */
-    async connected({ connection }: connectedPayload): Promise<void> {
+    async connected({ connection, context }: connectedPayload): Promise<void> {
       await confirm(connection);
+      // A member now, counted by LiveRooms: the place held for it is no longer needed.
+      if (isConnectionContext(context)) admission.release(context);
     },
 
     /** Not a frame of a connection (queued ones included) is handled before its role is confirmed. */

@@ -10,7 +10,7 @@ import { CloseCode, CloseReason } from "../close-codes.ts";
 import type { Core } from "../core.ts";
 import { CriticalLimiter } from "../extensions/rate-limit.ts";
 import { JsonRooms } from "./json-room.ts";
-import { JsonSession, type ClientSocket, type RoomAdmission } from "./json-session.ts";
+import { JsonSession, type ClientSocket } from "./json-session.ts";
 import type { UnauthenticatedSockets } from "../extensions/unauthenticated.ts";
 import { PRIORITY_OF, type ServerMessage } from "./messages.ts";
 import type { BroadcastObserver } from "./version-delta.ts";
@@ -18,8 +18,6 @@ import type { BroadcastObserver } from "./version-delta.ts";
 export interface JsonEndpointOptions {
   /** The Critical budget for GraphOps (one bucket per connection); one without a violation log when absent. */
   limiter?: CriticalLimiter;
-  /** The room's user cap (`RoomLimit`), shared with Yjs clients. */
-  admission?: RoomAdmission;
   authTimeoutMs?: number;
   /** Schema changes within this window reach JSON clients together (default 150 ms). */
   coalesceMs?: number;
@@ -113,7 +111,6 @@ export class JsonProtocolEndpoint {
         rooms: this.rooms,
         limiter: this.limiter,
         logger: this.core.logger("json-protocol"),
-        ...(this.options.admission ? { admission: this.options.admission } : {}),
         authTimeoutMs: this.options.authTimeoutMs ?? this.core.config.authTimeoutMs,
       },
       socket,

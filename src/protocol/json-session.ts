@@ -4,9 +4,8 @@
  * without one (tldraw's `handleSocketMessage(sessionId, msg)`).
  */
 import { randomUUID } from "node:crypto";
-import type { Hocuspocus } from "@hocuspocus/server";
+import type { Document, Hocuspocus } from "@hocuspocus/server";
 import type { CloseEvent } from "@hocuspocus/common";
-import { TokenRejected, type Identity } from "../auth/tokens.ts";
 import type { PresenceSender } from "../awareness/presence.ts";
 import { TokenBucket } from "../awareness/token-bucket.ts";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
@@ -44,18 +43,12 @@ export interface ClientSocket {
   authenticated?(): void;
 }
 
-/** Holds a place in a full room while a user joins (`RoomLimit`). */
-export interface RoomAdmission {
-  admit(roomId: string, userId: string): void;
-  release(roomId: string, userId: string): void;
-}
-
 export interface SessionServices {
-  core: Pick<Core, "config" | "tokens" | "access" | "users" | "hocuspocus" | "rooms" | "durableLog" | "snapshots" | "metrics" | "presence">;
+  /** `admission` lets the client into its room, as it does Yjs clients. */
+  core: Pick<Core, "admission" | "hocuspocus" | "rooms" | "durableLog" | "metrics" | "presence">;
   rooms: JsonRooms;
   /** The Critical budget (document edits), shared in kind with Yjs connections. */
   limiter: CriticalLimiter;
-  admission?: RoomAdmission;
   logger: Logger;
   /** A connection that has not sent `Auth` by then is closed. */
   authTimeoutMs?: number;
@@ -77,31 +70,52 @@ const MAX_QUEUED = 100;
 const JSON_LABEL = { protocol: "json" } as const;
 const PRESENCE_TYPES: ReadonlySet<string> = new Set(["CursorMove", "UserViewport", "IdleStatus", "Awareness"]);
 
-type Phase = "connected" | "authenticating" | "joined" | "closed";
+/**
+ * Where the connection is in its life. Each phase holds what is valid in it, so a handler works
+ * with the phase it was given: only a joined session has a room, a presence and a document.
+ */
+type Phase = AwaitingAuth | Authenticating | Joined | { readonly kind: "closed" };
+
+interface AwaitingAuth {
+  readonly kind: "awaiting-auth";
+  /** Closes the connection when no `Auth` comes in time. */
+  readonly timer: NodeJS.Timeout;
+}
+
+interface Authenticating {
+  readonly kind: "authenticating";
+  /** Messages sent after `Auth`, handled once joined. */
+  readonly queued: ClientMessage[];
+}
+
+interface Joined {
+  readonly kind: "joined";
+  readonly context: ConnectionContext;
+  /** Holds the room's document loaded until the session leaves. */
+  readonly connection: DirectConnection;
+  readonly room: JsonRoom;
+  /** The client's awareness client id in the room. */
+  readonly clientId: number;
+  readonly presence: JsonPresence;
+  /** The client as presence knows it; its `readOnly` is the session's. */
+  readonly sender: PresenceSender;
+  /** Takes the member out of `LiveRooms`. */
+  readonly unregister: () => void;
+}
+
 type Origin = { source: "local"; context: { kind: "json"; userId: string; sessionKey: string } };
 
 export class JsonSession implements RoomClient {
-  clientId: number | undefined;
-  private phase: Phase = "connected";
+  private phase: Phase;
   private readonly sessionKey = randomUUID();
-  private identity: Identity | undefined;
-  private context: ConnectionContext | undefined;
-  private connection: DirectConnection | undefined;
-  private room: JsonRoom | undefined;
-  private presence: JsonPresence | undefined;
-  private sender: PresenceSender | undefined;
-  private unregister: (() => void) | undefined;
-  private readOnlyFlag = true;
   /** Presence messages were dropped while the client was congested. */
   private presenceBehind = false;
-  private readonly queued: ClientMessage[] = [];
   private readonly invalid = new TokenBucket(INVALID_BURST, INVALID_PER_SECOND, performance.now());
   private readonly critical: TokenBucket;
   private readonly fullSyncs = new TokenBucket(5, 0.2, performance.now());
   private acks: Promise<void> = Promise.resolve();
   private authenticating: Promise<void> = Promise.resolve();
   private disconnected: Promise<void> = Promise.resolve();
-  private authTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   /** When the message being handled arrived (for the end-to-end latency of GraphOps). */
   private receivedAt = 0;
@@ -112,22 +126,29 @@ export class JsonSession implements RoomClient {
   ) {
     this.critical = services.limiter.bucket();
     this.log = services.logger;
-    this.authTimer = setTimeout(() => this.close(CloseCode.Timeout, JsonCloseReason.AuthTimeout), services.authTimeoutMs ?? 10_000);
-    this.authTimer.unref();
+    const timer = setTimeout(() => this.close(CloseCode.Timeout, JsonCloseReason.AuthTimeout), services.authTimeoutMs ?? 10_000);
+    timer.unref();
+    this.phase = { kind: "awaiting-auth", timer };
   }
 
-  /** The authenticated user's id (`target_user_id`); empty before `AuthSuccess`. */
+  /** The client's awareness client id in its room; undefined unless joined. */
+  get clientId(): number | undefined {
+    return this.phase.kind === "joined" ? this.phase.clientId : undefined;
+  }
+
+  /** The authenticated user's id (`target_user_id`); empty unless joined. */
   get userId(): string {
-    return this.identity?.userId ?? "";
+    return this.phase.kind === "joined" ? this.phase.context.user.userId : "";
   }
 
+  /** Whether the client may only look; true unless joined with a role that may edit. */
   get readOnly(): boolean {
-    return this.readOnlyFlag;
+    return this.phase.kind === "joined" ? this.phase.sender.readOnly : true;
   }
 
   /** The room the client has joined; undefined before `AuthSuccess` and after the session closed. */
   get roomId(): string | undefined {
-    return this.phase === "joined" ? this.context?.roomId : undefined;
+    return this.phase.kind === "joined" ? this.phase.context.roomId : undefined;
   }
 
   /** Resolves once the session has closed and released the room's document. */
@@ -138,14 +159,14 @@ export class JsonSession implements RoomClient {
 
   /** A text frame from the client. */
   handleText(text: string, bytes = Buffer.byteLength(text)): void {
-    if (this.phase === "closed") return;
+    if (this.phase.kind === "closed") return;
     const decoded = decodeClientMessage(text);
     const type = decoded.ok ? decoded.message.type : (decoded.type ?? "invalid");
     const { metrics } = this.services.core;
     // Presence counts the presence messages it receives (as cursor, viewport, …): not twice.
     if (!decoded.ok || !PRESENCE_TYPES.has(type)) metrics.messagesReceived.inc({ message_type: type, priority: type === "invalid" ? "normal" : PRIORITY_OF[type] });
     metrics.bytesReceived.inc({ message_type: type }, bytes);
-    if (this.log.isLevelEnabled("trace")) this.log.trace({ roomId: this.context?.roomId, userId: this.userId || undefined, messageType: type, bytes }, "received");
+    if (this.log.isLevelEnabled("trace")) this.log.trace({ roomId: this.roomId, userId: this.userId || undefined, messageType: type, bytes }, "received");
     if (!decoded.ok) return this.refuse(decoded.code, decoded.message, true);
     this.receivedAt = performance.now();
     this.handleMessage(decoded.message);
@@ -153,35 +174,40 @@ export class JsonSession implements RoomClient {
 
   /** A binary frame: not part of this protocol. */
   handleBinary(bytes: number): void {
-    if (this.phase === "closed") return;
+    if (this.phase.kind === "closed") return;
     this.services.core.metrics.bytesReceived.inc({ message_type: "invalid" }, bytes);
     this.refuse(ErrorCode.InvalidMessage, "messages are JSON text frames; binary frames are not part of this protocol", true);
   }
 
   /** A decoded client message. */
   handleMessage(message: ClientMessage): void {
-    switch (this.phase) {
+    const phase = this.phase;
+    switch (phase.kind) {
       case "closed":
         return;
-      case "connected":
-        if (message.type === "Auth") {
-          this.authenticating = this.authenticate(message);
-          return;
-        }
-        return this.refuse(ErrorCode.NotAuthenticated, `send Auth first (got ${message.type})`, true);
+      case "awaiting-auth": {
+        if (message.type !== "Auth") return this.refuse(ErrorCode.NotAuthenticated, `send Auth first (got ${message.type})`, true);
+        clearTimeout(phase.timer);
+        const authenticating: Authenticating = { kind: "authenticating", queued: [] };
+        this.phase = authenticating;
+        this.authenticating = this.authenticate(message, authenticating);
+        return;
+      }
       case "authenticating":
         if (message.type === "Auth") return this.refuse(ErrorCode.AlreadyAuthenticated, "Auth was already sent on this connection", true);
-        if (this.queued.length >= MAX_QUEUED) return this.refuse(ErrorCode.NotAuthenticated, "too many messages before AuthSuccess", true);
-        this.queued.push(message);
+        if (phase.queued.length >= MAX_QUEUED) return this.refuse(ErrorCode.NotAuthenticated, "too many messages before AuthSuccess", true);
+        phase.queued.push(message);
         return;
       case "joined":
-        return this.dispatch(message);
+        return this.dispatch(message, phase);
+      default:
+        return unexpected(phase);
     }
   }
 
   /** Closes the connection from the server's side (revocation, session end, shutdown, abuse). */
   close(code: number, reason: string): void {
-    if (this.phase === "closed") return;
+    if (this.phase.kind === "closed") return;
     this.leave();
     this.socket.close(code, reason);
   }
@@ -192,7 +218,7 @@ export class JsonSession implements RoomClient {
   }
 
   send(message: ServerMessage): void {
-    if (this.phase === "closed") return;
+    if (this.phase.kind === "closed") return;
     const priority = PRIORITY_OF[message.type];
     if (priority === Priority.Volatile || priority === Priority.Low) {
       // A client that is not keeping up loses cursors and viewports first; once it catches up, a
@@ -202,90 +228,87 @@ export class JsonSession implements RoomClient {
         this.services.core.metrics.messagesDropped.inc({ message_type: message.type, reason: "congested" });
         return;
       }
-      if (this.presenceBehind && this.room) {
+      if (this.presenceBehind && this.phase.kind === "joined") {
         this.presenceBehind = false;
-        this.socket.send(this.roomInfo(this.room));
+        this.socket.send(this.roomInfo(this.phase.room));
       }
     }
     this.socket.send(message);
   }
 
-  private dispatch(message: ClientMessage): void {
+  private dispatch(message: ClientMessage, joined: Joined): void {
+    const { presence, room } = joined;
     switch (message.type) {
       case "Auth":
         return this.refuse(ErrorCode.AlreadyAuthenticated, "this connection is already authenticated", true);
       case "GraphOp":
-        return this.graphOp(message.op, message.request_id);
+        return this.graphOp(joined, message.op, message.request_id);
       case "Import":
-        return this.importSchema(message);
+        return this.importSchema(joined, message);
       case "CursorMove":
-        return this.publish(this.presence!.cursor(message.position));
+        return this.publish(joined, presence.cursor(message.position));
       case "UserViewport":
-        return this.publish(this.presence!.viewport(message.center, message.zoom));
+        return this.publish(joined, presence.viewport(message.center, message.zoom));
       case "IdleStatus":
-        return this.publish(this.presence!.activity(message.is_active));
+        return this.publish(joined, presence.activity(message.is_active));
       case "Awareness": {
         let state: JsonPresenceState;
         try {
-          state = this.presence!.awareness(message.state);
+          state = presence.awareness(message.state);
         } catch (error) {
           return this.refuse(ErrorCode.InvalidMessage, `Awareness: ${(error as Error).message}`, true);
         }
-        return this.publish(state);
+        return this.publish(joined, state);
       }
       case "RequestFullSync":
         // A full state can be large: a client may ask a few times, not in a loop.
         if (!this.fullSyncs.take(performance.now())) return this.refuse(ErrorCode.RateLimited, "RequestFullSync: at most one every 5 s after a burst of 5", false);
-        this.log.debug({ roomId: this.room!.roomId, userId: this.userId }, "sending full sync on request");
-        return this.room!.broadcaster.requestFull(this);
+        this.log.debug({ roomId: room.roomId, userId: joined.context.user.userId }, "sending full sync on request");
+        return room.broadcaster.requestFull(this);
       default:
         return unexpected(message);
     }
   }
 
-  private async authenticate(message: AuthMessage): Promise<void> {
-    this.phase = "authenticating";
-    clearTimeout(this.authTimer);
-    const { core, admission } = this.services;
-    let admitted: { roomId: string; userId: string } | undefined;
+  /**
+   * `Auth`, through the same admission as Yjs clients: token, identity and role, a place in the room,
+   * the room's document, then the role again if access changed meanwhile — and the client joins.
+   */
+  private async authenticate(message: AuthMessage, authenticating: Authenticating): Promise<void> {
+    const { admission, hocuspocus } = this.services.core;
+    // Read through a function: TypeScript would keep `phase` narrowed across the awaits below.
+    const abandoned = () => this.phase !== authenticating;
+    let reserved: ConnectionContext | undefined;
+    let connection: DirectConnection | undefined;
     try {
-      const user = await core.tokens.verify(message.token);
-      let epoch = core.rooms.accessEpoch;
-      let access = await core.access.toRoom(message.room_id, user.userId);
-      await core.users.record(user);
-      if (this.phase !== "authenticating") return;
-      admission?.admit(access.roomId, user.userId);
-      admitted = { roomId: access.roomId, userId: user.userId };
-      const context: ConnectionContext = { user, role: access.role, roomId: access.roomId, diagramId: access.diagramId };
-      const connection = await core.hocuspocus.openDirectConnection(access.roomId, context);
-      if (this.phase !== "authenticating" || !connection.document) {
-        await release(core.hocuspocus, connection);
-        return;
-      }
-      this.connection = connection;
+      const context = await admission.identify(message.token, message.room_id);
+      if (abandoned()) return;
+      admission.reserve(context);
+      reserved = context;
+      connection = await hocuspocus.openDirectConnection(context.roomId, context);
+      const { document } = connection;
+      if (abandoned() || !document) return;
       // An access change applied since the role was looked up found no member to act on: look it up
       // again (a revoked client is refused here). `join` registers the member in the same step as
       // the last check, so every later change finds it.
-      while (core.rooms.accessEpoch !== epoch) {
-        if (this.phase !== "authenticating") return;
-        epoch = core.rooms.accessEpoch;
-        access = await core.access.toRoom(message.room_id, user.userId);
-      }
-      if (this.phase !== "authenticating") return;
-      context.role = access.role;
-      this.join(context);
+      const role = await admission.confirm(context, abandoned);
+      if (role === undefined || abandoned()) return;
+      context.role = role;
+      this.join(context, connection, document);
+      for (const queued of authenticating.queued.splice(0)) this.handleMessage(queued);
     } catch (error) {
-      const refusal = refusalOf(error);
+      const refusal = error instanceof Refusal ? error : undefined;
       if (!refusal) this.log.error({ err: error, roomId: message.room_id }, "JSON client authentication failed unexpectedly");
       else this.log.info({ roomId: message.room_id, reason: refusal.reason }, "JSON client refused");
       const { code, reason } = refusal ?? { code: CloseCode.InternalError, reason: CloseReason.InternalError };
-      if (this.isClosed()) return;
+      if (this.phase.kind === "closed") return;
       this.send({ type: "AuthFailure", reason });
       this.close(code, reason);
     } finally {
-      if (admitted) admission?.release(admitted.roomId, admitted.userId);
-      // Closed while joining: the connection opened for it is released here, once.
-      if (this.isClosed() && this.connection && !this.room) this.disconnect();
+      // A member now (LiveRooms counts it), or never to be one.
+      if (reserved) admission.release(reserved);
+      // Opened but not joined (closed meanwhile, or refused): the document is let go here, once.
+      if (connection && this.phase.kind !== "joined") this.disconnect(connection);
     }
   }
 
@@ -294,33 +317,35 @@ export class JsonSession implements RoomClient {
    * binary is of no use without Yjs, and the full state that follows is the current diagram, not an
    * older one.
    */
-  private join(context: ConnectionContext): void {
+  private join(context: ConnectionContext, connection: DirectConnection, document: Document): void {
     const { core } = this.services;
-    const document = this.connection!.document!;
     const { user, roomId } = context;
-    this.identity = user;
-    this.context = context;
-    this.readOnlyFlag = context.role === "viewer";
-    this.phase = "joined";
+    const readOnly = context.role === "viewer";
     this.socket.authenticated?.();
-    this.unregister = core.rooms.addMember(roomId, this.member());
+    const unregister = core.rooms.addMember(roomId, this.member(context));
     const room = this.services.rooms.join(roomId, document, this);
-    this.room = room;
-    this.clientId = room.presence.allocate(user);
+    const joined: Joined = {
+      kind: "joined",
+      context,
+      connection,
+      room,
+      clientId: room.presence.allocate(user),
+      // Presence renews the state itself (awareness forgets states older than 30 s).
+      presence: new JsonPresence(),
+      sender: { key: this, user, protocol: "json", readOnly },
+      unregister,
+    };
+    this.phase = joined;
 
-    this.send({ type: "AuthSuccess", user_id: user.userId, room_id: roomId, protocol_version: PROTOCOL_VERSION, role: context.role, read_only: this.readOnlyFlag });
+    this.send({ type: "AuthSuccess", user_id: user.userId, room_id: roomId, protocol_version: PROTOCOL_VERSION, role: context.role, read_only: readOnly });
     room.broadcaster.addClient(this);
     this.send(this.roomInfo(room));
 
-    // Presence renews the state itself (awareness forgets states older than 30 s).
-    this.presence = new JsonPresence();
-    this.sender = { key: this, user, protocol: "json", readOnly: this.readOnlyFlag };
-    core.presence.join(document, this.sender);
-    this.publish(this.presence.current);
+    core.presence.join(document, joined.sender);
+    this.publish(joined, joined.presence.current);
 
     core.metrics.userJoins.inc(JSON_LABEL);
     this.log.info({ roomId, userId: user.userId, diagramId: context.diagramId, role: context.role }, "JSON client joined");
-    for (const message of this.queued.splice(0)) this.handleMessage(message);
   }
 
   private roomInfo(room: JsonRoom): ServerMessageOf<"RoomInfo"> {
@@ -328,30 +353,31 @@ export class JsonSession implements RoomClient {
     return { type: "RoomInfo", room_id: room.roomId, users, active_user_count: users.filter((u) => u.is_active).length };
   }
 
-  private graphOp(op: unknown, requestId: string | number | undefined): void {
-    const room = this.room!;
-    if (this.readOnly) return this.refuse(ErrorCode.ReadOnly, "you have view-only access: the diagram was not changed", false, requestId);
+  private graphOp(joined: Joined, op: unknown, requestId: string | number | undefined): void {
+    const { room, sender } = joined;
+    const { userId } = joined.context.user;
+    if (sender.readOnly) return this.refuse(ErrorCode.ReadOnly, "you have view-only access: the diagram was not changed", false, requestId);
     // Critical: never dropped; a client far over its budget for long is disconnected (and may reconnect).
-    if (this.services.limiter.charge(this.critical, room.roomId, this.userId, "document_update") === "disconnect") {
+    if (this.services.limiter.charge(this.critical, room.roomId, userId, "document_update") === "disconnect") {
       return this.close(CloseCode.RateLimited, CloseReason.RateLimited);
     }
     // A fresh origin per edit: the durable log tells when exactly this edit is stored.
-    const origin: Origin = { source: "local", context: { kind: "json", userId: this.userId, sessionKey: this.sessionKey } };
+    const origin: Origin = { source: "local", context: { kind: "json", userId, sessionKey: this.sessionKey } };
     let applied: AuthoredChange<{ op: GraphOperation }>;
     try {
       applied = room.broadcaster.authored(this, origin, () => applyOperation(room.document, op, origin));
     } catch (error) {
       if (error instanceof OperationError) {
-        this.log.debug({ roomId: room.roomId, userId: this.userId, code: error.code }, "GraphOp refused");
+        this.log.debug({ roomId: room.roomId, userId, code: error.code }, "GraphOp refused");
         return this.refuse(error.code, error.message, error.code === OperationErrorCode.InvalidOperation, requestId);
       }
-      this.log.error({ err: error, roomId: room.roomId, userId: this.userId }, "failed to apply GraphOp");
+      this.log.error({ err: error, roomId: room.roomId, userId }, "failed to apply GraphOp");
       return this.refuse(ErrorCode.InternalError, "the operation could not be applied", false, requestId);
     }
-    if (this.sender) this.services.core.presence.touch(room.document, this.sender);
+    this.services.core.presence.touch(room.document, sender);
     // Acknowledgements go out in order, each once its edit is durable.
     const receivedAt = this.receivedAt;
-    this.acks = this.acks.then(() => this.acknowledge(room, origin, applied, requestId, receivedAt));
+    this.acks = this.acks.then(() => this.acknowledge(joined, origin, applied, requestId, receivedAt));
   }
 
   /**
@@ -359,21 +385,22 @@ export class JsonSession implements RoomClient {
    * with line and column), then planned and applied as one transaction — every client receives one
    * change — and answered with `ImportApplied` once durable. See `src/schema-io/live-import.ts`.
    */
-  private importSchema(message: ClientMessageOf<"Import">): void {
-    const room = this.room!;
+  private importSchema(joined: Joined, message: ClientMessageOf<"Import">): void {
+    const { room } = joined;
+    const { userId } = joined.context.user;
     const requestId = message.request_id;
     const answer = requestId !== undefined ? { request_id: requestId } : {};
-    if (this.readOnly) return this.refuse(ErrorCode.ReadOnly, "you have view-only access: the diagram was not changed", false, requestId);
-    if (this.services.limiter.charge(this.critical, room.roomId, this.userId, "document_update") === "disconnect") {
+    if (joined.sender.readOnly) return this.refuse(ErrorCode.ReadOnly, "you have view-only access: the diagram was not changed", false, requestId);
+    if (this.services.limiter.charge(this.critical, room.roomId, userId, "document_update") === "disconnect") {
       return this.close(CloseCode.RateLimited, CloseReason.RateLimited);
     }
-    const origin = { source: "local" as const, context: { kind: "import", userId: this.userId } };
+    const origin = { source: "local" as const, context: { kind: "import", userId } };
     // In order with this client's other answers; the parsers load on first use, hence async.
     this.acks = this.acks.then(async () => {
       let result: Omit<ServerMessageOf<"ImportApplied">, "type" | "request_id"> | undefined;
       try {
         const parsed = await parseSchema(message.format, message.source);
-        if (this.phase !== "joined") return;
+        if (this.phase !== joined) return;
         room.document.transact(() => {
           const { target, summary } = planImport(readSchema(room.document), parsed, message.mode);
           result = { ...summary, elements_changed: replaceElements(room.document, target) };
@@ -384,28 +411,29 @@ export class JsonSession implements RoomClient {
           return;
         }
         if (error instanceof ImportRejected) return this.refuse("validation_failed", error.message, false, requestId);
-        this.log.error({ err: error, roomId: room.roomId, userId: this.userId }, "failed to apply Import");
+        this.log.error({ err: error, roomId: room.roomId, userId }, "failed to apply Import");
         return this.refuse(ErrorCode.InternalError, "the import could not be applied", false, requestId);
       }
       const durable = await within(this.services.core.durableLog.settled(origin), this.services.ackTimeoutMs ?? 10_000);
-      if (this.phase !== "joined" || !result) return;
+      if (this.phase !== joined || !result) return;
       if (!durable) return this.close(CloseCode.StorageUnavailable, CloseReason.StorageUnavailable);
       this.send({ type: "ImportApplied", ...result, ...answer });
     });
   }
 
   private async acknowledge(
-    room: JsonRoom,
+    joined: Joined,
     origin: Origin,
     applied: AuthoredChange<{ op: GraphOperation }>,
     requestId: string | number | undefined,
     receivedAt: number,
   ): Promise<void> {
+    const { room } = joined;
     try {
       const stored = await within(this.services.core.durableLog.settled(origin), this.services.ackTimeoutMs ?? 10_000);
-      if (this.phase !== "joined") return;
+      if (this.phase !== joined) return;
       if (stored === TIMED_OUT) {
-        this.log.error({ roomId: room.roomId, userId: this.userId }, "edit not durable in time; disconnecting without acknowledging it");
+        this.log.error({ roomId: room.roomId, userId: joined.context.user.userId }, "edit not durable in time; disconnecting without acknowledging it");
         return this.close(CloseCode.StorageUnavailable, CloseReason.StorageUnavailable);
       }
       // Not stored because the diagram is gone: never acknowledged as if it were.
@@ -420,13 +448,11 @@ export class JsonSession implements RoomClient {
     }
   }
 
-  private publish(state: JsonPresenceState): void {
-    const room = this.room;
-    if (!room || this.clientId === undefined || !this.sender) return;
+  private publish({ room, sender, clientId }: Joined, state: JsonPresenceState): void {
     try {
-      this.services.core.presence.receive(room.document, this.sender, new Map([[this.clientId, state]]));
+      this.services.core.presence.receive(room.document, sender, new Map([[clientId, state]]));
     } catch (error) {
-      this.log.warn({ err: error, roomId: room.roomId, userId: this.userId }, "presence update refused");
+      this.log.warn({ err: error, roomId: room.roomId, userId: sender.user.userId }, "presence update refused");
     }
   }
 
@@ -434,18 +460,18 @@ export class JsonSession implements RoomClient {
   private refuse(code: string, message: string, invalid: boolean, requestId?: string | number): void {
     this.send({ type: "Error", code, message, ...(requestId !== undefined ? { request_id: requestId } : {}) });
     if (invalid && !this.invalid.take(performance.now())) {
-      this.log.warn({ userId: this.userId || undefined, roomId: this.context?.roomId }, "too many invalid messages; disconnecting");
+      this.log.warn({ userId: this.userId || undefined, roomId: this.roomId }, "too many invalid messages; disconnecting");
       this.close(CloseCode.BadRequest, JsonCloseReason.TooManyInvalidMessages);
     }
   }
 
-  private member(): RoomMember {
+  private member(context: ConnectionContext): RoomMember {
     const session = this;
     return {
-      context: this.context!,
+      context,
       protocol: "json",
       get readOnly() {
-        return session.readOnlyFlag;
+        return session.readOnly;
       },
       set readOnly(value: boolean) {
         session.setReadOnly(value);
@@ -458,45 +484,37 @@ export class JsonSession implements RoomClient {
 
   /** The user's role changed while connected: tell the client its new scope, as at join. */
   private setReadOnly(value: boolean): void {
-    if (this.readOnlyFlag === value || !this.context) return;
-    this.readOnlyFlag = value;
-    if (this.sender) this.sender.readOnly = value;
-    const { user, roomId, role } = this.context;
+    const phase = this.phase;
+    if (phase.kind !== "joined" || phase.sender.readOnly === value) return;
+    phase.sender.readOnly = value;
+    const { user, roomId, role } = phase.context;
     this.send({ type: "AuthSuccess", user_id: user.userId, room_id: roomId, protocol_version: PROTOCOL_VERSION, role, read_only: value });
   }
 
-  /** Read through a method: TypeScript would keep `phase` narrowed across the awaits above. */
-  private isClosed(): boolean {
-    return this.phase === "closed";
-  }
-
   private leave(): void {
-    if (this.phase === "closed") return;
-    const wasJoined = this.phase === "joined";
-    this.phase = "closed";
-    clearTimeout(this.authTimer);
-    this.queued.length = 0;
-    if (!wasJoined) return;
-    const room = this.room!;
-    this.unregister?.();
-    if (this.sender) {
-      try {
-        this.services.core.presence.leave(room.document, this.sender);
-      } catch (error) {
-        this.log.warn({ err: error, roomId: room.roomId }, "presence leave failed");
-      }
+    const phase = this.phase;
+    if (phase.kind === "closed") return;
+    this.phase = { kind: "closed" };
+    // Messages queued while authenticating go with their phase.
+    if (phase.kind === "awaiting-auth") clearTimeout(phase.timer);
+    if (phase.kind !== "joined") return;
+    const { room, sender } = phase;
+    phase.unregister();
+    try {
+      this.services.core.presence.leave(room.document, sender);
+    } catch (error) {
+      this.log.warn({ err: error, roomId: room.roomId }, "presence leave failed");
     }
-    if (this.clientId !== undefined) room.presence.release(this.clientId);
+    room.presence.release(phase.clientId);
     this.services.rooms.leave(room, this);
     this.services.core.metrics.userLeaves.inc(JSON_LABEL);
-    this.log.info({ roomId: room.roomId, userId: this.userId }, "JSON client left");
-    this.disconnect();
+    this.log.info({ roomId: room.roomId, userId: sender.user.userId }, "JSON client left");
+    this.disconnect(phase.connection);
   }
 
-  private disconnect(): void {
-    const connection = this.connection;
-    this.connection = undefined;
-    if (!connection) return;
+  /** Lets go of the room's document, once. */
+  private disconnect(connection: DirectConnection): void {
+    if (!connection.document) return;
     this.disconnected = release(this.services.core.hocuspocus, connection).catch((error: unknown) => {
       this.log.error({ err: error }, "releasing the room document failed");
     });
@@ -520,12 +538,6 @@ async function release(hocuspocus: Hocuspocus, connection: DirectConnection): Pr
 type DirectConnection = Awaited<ReturnType<Hocuspocus["openDirectConnection"]>>;
 type AuthMessage = Extract<ClientMessage, { type: "Auth" }>;
 
-function refusalOf(error: unknown): Refusal | undefined {
-  if (error instanceof TokenRejected) return new Refusal(CloseCode.Unauthorized, error.reason);
-  if (error instanceof Refusal) return error;
-  return undefined;
-}
-
 const TIMED_OUT = Symbol("timed out");
 
 /** What `promise` resolves to if it settles within `ms`, `TIMED_OUT` otherwise. */
@@ -542,5 +554,5 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TI
 }
 
 function unexpected(value: never): never {
-  throw new Error(`unexpected message ${JSON.stringify(value)}`);
+  throw new Error(`unexpected ${JSON.stringify(value)}`);
 }
