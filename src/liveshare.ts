@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { getRequestListener } from "@hono/node-server";
-import { Server } from "@hocuspocus/server";
+import { Hocuspocus } from "@hocuspocus/server";
 import type { Config } from "./config.ts";
 import { CloseReason } from "./close-codes.ts";
 import type { ConnectionContext } from "./context.ts";
@@ -9,7 +9,6 @@ import { Tokens } from "./auth/tokens.ts";
 import { ClusterBus } from "./cluster/cluster-bus.ts";
 import { ClusterRedis } from "./cluster/cluster-redis.ts";
 import { authentication } from "./extensions/authentication.ts";
-import { routing } from "./extensions/routing.ts";
 import { DurableLog } from "./extensions/durable-log.ts";
 import { FrameGuard } from "./extensions/frame-guard.ts";
 import { metricsExtension } from "./extensions/metrics.ts";
@@ -23,6 +22,7 @@ import { JsonProtocolEndpoint } from "./protocol/endpoint.ts";
 import { SchemaGuard } from "./extensions/schema-guard.ts";
 import { UnauthenticatedSockets } from "./extensions/unauthenticated.ts";
 import { createApp } from "./http/app.ts";
+import { createHttpServer, listenOn } from "./http/server.ts";
 import { startMetricsServer, type MetricsServer } from "./http/metrics-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
@@ -31,6 +31,7 @@ import { Admission } from "./rooms/admission.ts";
 import { LiveRooms } from "./rooms/live-rooms.ts";
 import { MessageCounts } from "./rooms/message-counts.ts";
 import { RoomControl } from "./rooms/room-control.ts";
+import { closeRooms } from "./rooms/shutdown.ts";
 import type { Database } from "./storage/database.ts";
 import { DiagramStore } from "./storage/diagrams.ts";
 import { DocumentStore } from "./storage/documents.ts";
@@ -54,7 +55,6 @@ export interface LiveShareOptions {
 
 export interface LiveShare {
   core: Core;
-  server: Server<ConnectionContext>;
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   listen(): Promise<number>;
   /** The bound METRICS_PORT once listening, when metrics have a port of their own. */
@@ -143,37 +143,6 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   const users = new UserStore(db);
   const admission = new Admission({ tokens, access, users, rooms, maxUsersPerRoom: config.maxUsersPerRoom, logger: logging.child("auth") });
 
-  const core: Core = {
-    config,
-    logger: logging.child,
-    db,
-    tokens,
-    users,
-    diagrams: new DiagramStore(db),
-    sessions,
-    documents,
-    access,
-    admission,
-    rooms,
-    hocuspocus: undefined as unknown as Core["hocuspocus"],
-    schemaGuard,
-    durableLog,
-    metrics,
-    presence,
-    snapshotStore,
-    snapshots,
-    messageCounts,
-    async readiness() {
-      const database = await db.ping().then(
-        () => true,
-        () => false,
-      );
-      const checks: Record<string, boolean> = { database };
-      if (bus) checks.redis = await bus.ping();
-      return checks;
-    },
-  };
-
   const unauthenticated = new UnauthenticatedSockets(
     {
       perAddress: config.maxUnauthenticatedPerAddress,
@@ -184,17 +153,11 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     },
     logging.child("connections"),
   );
-  const app = createApp(core, control);
-  const handleHttp = getRequestListener(app.fetch, { overrideGlobalObjects: false });
-  let jsonProtocol: JsonProtocolEndpoint | undefined;
-  let collab: CollabEndpoint | undefined;
 
-  const server = new Server<ConnectionContext>({
+  // Hocuspocus without its Server: LiveShare's own HTTP server hands it the /collab sockets.
+  const hocuspocus = new Hocuspocus<ConnectionContext>({
     name: "liveshare",
-    port: config.port,
-    address: config.host,
     quiet: true,
-    stopOnSignals: false,
     // Durability comes from the update log, so the full-state store is only compaction: rarer is cheaper.
     debounce: 5_000,
     maxDebounce: 30_000,
@@ -202,7 +165,6 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     // The same per-socket bound as frames held by LiveShare before authentication.
     maxUnauthenticatedQueueSize: config.unauthenticatedBytesPerSocket,
     extensions: [
-      routing({ http: handleHttp, collab: () => collab, jsonProtocol: () => jsonProtocol }),
       ...(redis ? [redis] : []),
       metricsExtension({ metrics, rooms, logger: logging.child("connections") }),
       authentication({ admission, logger: logging.child("auth") }),
@@ -226,39 +188,76 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
       }),
     ],
   });
-  core.hocuspocus = server.hocuspocus;
-  collab = new CollabEndpoint(server.hocuspocus, {
+
+  const core: Core = {
+    config,
+    logger: logging.child,
+    db,
+    tokens,
+    users,
+    diagrams: new DiagramStore(db),
+    sessions,
+    documents,
+    access,
+    admission,
+    rooms,
+    hocuspocus,
+    schemaGuard,
+    durableLog,
+    metrics,
+    presence,
+    snapshotStore,
+    snapshots,
+    messageCounts,
+    async readiness() {
+      const database = await db.ping().then(
+        () => true,
+        () => false,
+      );
+      const checks: Record<string, boolean> = { database };
+      if (bus) checks.redis = await bus.ping();
+      return checks;
+    },
+  };
+
+  const collab = new CollabEndpoint(hocuspocus, {
     maxPayload: config.maxMessageBytes,
     logger: logging.child("connections"),
     stages: [frameGuard, unauthenticated, messageCounts, presenceExtension],
     unauthenticated,
   });
-  jsonProtocol = new JsonProtocolEndpoint(core, {
+  const jsonProtocol = new JsonProtocolEndpoint(core, {
     unauthenticated,
     limiter: new CriticalLimiter({ burst: config.criticalBurst, perSecond: config.criticalPerSecond, metrics, logger: logging.child("rate-limit"), violations }),
+  });
+  const app = createApp(core, control);
+  const httpServer = createHttpServer({
+    requests: getRequestListener(app.fetch, { overrideGlobalObjects: false }),
+    collab,
+    jsonProtocol,
   });
 
   let closing: Promise<void> | undefined;
   let metricsServer: MetricsServer | undefined;
   return {
     core,
-    server,
     get metricsPort() {
       return metricsServer?.port;
     },
     async listen() {
-      await listenOn(server, config);
+      const port = await listenOn(httpServer, config);
+      await hocuspocus.hooks("onListen", { instance: hocuspocus, configuration: hocuspocus.configuration, port });
       if (config.metricsPort !== undefined) {
         metricsServer = await startMetricsServer(metrics.registry, { host: config.host, port: config.metricsPort, logger: log });
       }
       snapshots.start();
       messageCounts.start();
-      const url = openUrl(config.host, server.address.port);
+      const url = openUrl(config.host, port);
       const development = !config.authSecret;
       log.info(
         {
           host: config.host,
-          port: server.address.port,
+          port,
           url,
           database: db.kind,
           mode: development ? "development" : "production",
@@ -266,7 +265,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
         },
         "listening",
       );
-      return server.address.port;
+      return port;
     },
     close() {
       closing ??= (async () => {
@@ -274,11 +273,13 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
         await snapshots.stop();
         // Before any connection closes: every changed room's last state, as the snapshot history's end.
         await snapshots.snapshotAll("shutdown");
-        // JSON clients hold their rooms' documents open: release them first, or destroy() waits forever.
-        await jsonProtocol?.close();
-        await server.destroy();
-        // Sockets that never got a document connection (Hocuspocus closes only the others).
-        await collab?.close();
+        // JSON clients hold their rooms' documents open: release them first, or the rooms never unload.
+        await jsonProtocol.close();
+        // No new connections; then every room's connections close and its document is stored.
+        httpServer.close();
+        await closeRooms(hocuspocus);
+        // Then the sockets themselves (Hocuspocus closes only their document connections).
+        await collab.close();
         await messageCounts.stop();
         await metricsServer?.close();
         await bus?.close();
@@ -288,26 +289,6 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
       return closing;
     },
   };
-}
-
-/** Starts Hocuspocus's HTTP server; a port that is taken or not allowed rejects with one clear sentence. */
-async function listenOn(server: Server<ConnectionContext>, config: Config): Promise<void> {
-  let failed: ((error: Error) => void) | undefined;
-  const refused = new Promise<never>((_, reject) => {
-    failed = (error: NodeJS.ErrnoException) => {
-      const where = `${config.host}:${config.port}`;
-      if (error.code === "EADDRINUSE") reject(new Error(`PORT ${config.port} on HOST ${config.host} is already in use (another process listens on ${where}); stop it or set PORT`));
-      else if (error.code === "EACCES") reject(new Error(`not allowed to listen on ${where} (ports below 1024 need privileges); set PORT`));
-      else if (error.code === "EADDRNOTAVAIL") reject(new Error(`HOST ${config.host} is not an address of this machine; set HOST`));
-      else reject(error);
-    };
-    server.httpServer.once("error", failed);
-  });
-  try {
-    await Promise.race([server.listen(), refused]);
-  } finally {
-    if (failed) server.httpServer.off("error", failed);
-  }
 }
 
 /** The address a person opens in a browser: a wildcard HOST is reachable as localhost. */

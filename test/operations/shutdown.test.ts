@@ -3,6 +3,7 @@ import { liveShareFixture } from "../helpers/fixture.ts";
 import { synced } from "../helpers/provider.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { JsonClient } from "../protocol/json-client.ts";
+import { RawClient, isClose } from "../hardening/raw-client.ts";
 
 describe("graceful shutdown", () => {
   const live = liveShareFixture();
@@ -23,5 +24,22 @@ describe("graceful shutdown", () => {
     await waitFor(() => socketCloses.length > 0, "the Yjs socket to close");
     expect(socketCloses[0]).toEqual({ code: 4001, reason: "server-shutdown" });
     json.destroy();
+  });
+
+  // SPEC: CLOSE-6
+  it("sends a Yjs socket Hocuspocus's close message for each of its rooms before closing it with 4001", async () => {
+    const server = await live.start();
+    const first = await server.api.room();
+    const second = await server.api.room();
+    const socket = await RawClient.open(server.wsUrl);
+    expect(await socket.join(first.roomId, first.token)).toMatchObject({ type: "authenticated" });
+    expect(await socket.join(second.roomId, second.token)).toMatchObject({ type: "authenticated" });
+
+    await server.liveshare.close();
+
+    expect(await socket.closed()).toEqual({ code: 4001, reason: "server-shutdown" });
+    const closes = socket.received.filter(isClose);
+    expect(closes.map((f) => f.room).sort()).toEqual([first.roomId, second.roomId].sort());
+    expect(closes.map((f) => f.reason)).toEqual(["Reset Connection", "Reset Connection"]);
   });
 });
