@@ -27,10 +27,10 @@ export interface HttpServerOptions {
 export function createHttpServer({ requests, collab, jsonProtocol }: HttpServerOptions): Server {
   const server = createServer(requests);
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    const path = pathOf(request);
     const endpoint = path === YJS_PATH ? collab : path === JSON_PROTOCOL_PATH ? jsonProtocol : undefined;
     if (endpoint) endpoint.handleUpgrade(request, socket, head);
-    else refuseUpgrade(socket, `no WebSocket endpoint at ${path}; Yjs clients connect to ${YJS_PATH}`);
+    else refuseUpgrade(socket, `no WebSocket endpoint at ${path ?? request.url}; Yjs clients connect to ${YJS_PATH}`);
   });
   return server;
 }
@@ -55,6 +55,15 @@ export async function listenOn(server: Server, { host, port }: { host: string; p
     });
   });
   return (server.address() as AddressInfo).port;
+}
+
+/** The request's path; undefined when its target is no URL at all (`//[`, which `URL` refuses). */
+function pathOf(request: IncomingMessage): string | undefined {
+  try {
+    return new URL(request.url ?? "/", "http://localhost").pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 function refuseUpgrade(socket: Duplex, message: string): void {

@@ -1,3 +1,4 @@
+import net from "node:net";
 import * as encoding from "lib0/encoding";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
@@ -213,6 +214,22 @@ describe("bad frames on /collab", () => {
       socket.on("error", () => {});
     });
     expect(status).toBe(404);
+  });
+
+  // SPEC: CLOSE-7
+  it("answers an upgrade whose target is no URL at all with 404, and keeps serving (regression: `//[` threw in the upgrade handler)", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server.port, "127.0.0.1", () =>
+        socket.write("GET //[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"),
+      );
+      let received = "";
+      socket.on("data", (data: Buffer) => (received += data.toString()));
+      socket.on("close", () => resolve(received));
+      socket.on("error", reject);
+    });
+    expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 404 Not Found");
+    const client = await open();
+    expect(await client.authenticate("not-a-room", "x")).toMatchObject({ type: "permission-denied" });
   });
 
   // SPEC: CLOSE-4
