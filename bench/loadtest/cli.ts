@@ -3,6 +3,7 @@
  * side by side. See `options.ts` for every flag.
  */
 import { writeFileSync } from "node:fs";
+import { writeCharts } from "./chart.ts";
 import { runLoadtest } from "./loadtest.ts";
 import { parseOptions, USAGE, UsageError } from "./options.ts";
 import { formatScenario, toJson } from "./report.ts";
@@ -35,6 +36,9 @@ async function main(): Promise<number> {
   const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   const report = await runLoadtest(options, log, (scenario) => process.stdout.write(`\n${formatScenario(scenario)}\n`));
   process.stdout.write(`\nmachine: ${report.machine.cpus} × ${report.machine.model}, ${report.machine.memoryGB} GB, Node ${report.machine.node}; ${report.date}\n`);
+  if (options.chartsDir) {
+    for (const file of await writeCharts(report.scenarios, options.chartsDir)) process.stdout.write(`latency chart written to ${file}\n`);
+  }
   if (options.jsonOut) {
     writeFileSync(options.jsonOut, `${toJson(report)}\n`);
     process.stdout.write(`results written to ${options.jsonOut}\n`);

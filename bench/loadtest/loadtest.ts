@@ -61,7 +61,17 @@ export async function runLoadtest(options: CliOptions, log: (line: string) => vo
       await new Promise((r) => setTimeout(r, 2000));
     }
     const ratios = ratiosOf(results.liveshare, results.hocuspocus);
-    const report: ScenarioReport = { scenario: scenario.name, users: scenario.users, rooms: scenario.rooms, results, failures, ratios, checks: checks(scenario.name, results.liveshare, ratios) };
+    const floorRatios = ratiosOf(results.liveshare, results.floor);
+    const report: ScenarioReport = {
+      scenario: scenario.name,
+      users: scenario.users,
+      rooms: scenario.rooms,
+      results,
+      failures,
+      ratios,
+      floorRatios,
+      checks: checks(scenario.name, results, ratios, floorRatios),
+    };
     scenarios.push(report);
     onScenario?.(report);
   }

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import type { RunOptions, Target } from "./run.ts";
 import { SCENARIOS } from "./scenarios.ts";
 import { REPO_ROOT } from "./servers.ts";
+import { TARGET_ORDER } from "./targets.ts";
 
 /** The command line: a run's options for each scenario and target, and what the CLI does around the runs. */
 export interface CliOptions extends Omit<RunOptions, "users" | "rooms" | "log"> {
@@ -11,6 +12,8 @@ export interface CliOptions extends Omit<RunOptions, "users" | "rooms" | "log"> 
   /** Wait up to this long before each run for other work on the machine to stop. */
   waitQuietS: number;
   jsonOut: string | undefined;
+  /** Where each scenario's latency chart is written; undefined: none. */
+  chartsDir: string | undefined;
 }
 
 export const USAGE = `Usage: npm run loadtest -- (--scenario NAME[,NAME…] | --users N --rooms R) [options]
@@ -19,13 +22,16 @@ Scenarios (users/rooms): ${Object.keys(SCENARIOS).join(", ")}
 
   --duration S           measurement window in seconds (default 20)
   --grace S              extra seconds for late edits to arrive (default 3)
-  --target T[,T…]        liveshare | hocuspocus | floor | sink | both (default both =
+  --target T[,T…]        liveshare | baseline | hocuspocus | floor | sink | both (default both =
                          hocuspocus,liveshare; references run first). floor: a minimal y-protocols
                          relay (floor-relay.ts), the least any server must do for this traffic;
-                         sink: the same relay forwarding nothing, the generator's own cost
+                         sink: the same relay forwarding nothing, the generator's own cost;
+                         baseline: LiveShare from --baseline-entry (before/after in one run)
   --url URL              an already running LiveShare (http://host:port) instead of starting one
   --json-clients K       K users (spread over rooms) speak the JSON protocol (LiveShare only)
   --json FILE            also write the results as JSON
+  --charts DIR           where each scenario's latency CDF chart (SVG) goes (default bench-results/);
+                         --charts none writes none
   --profile              CPU-profile the servers (--cpu-prof into .profiles/) and print the hot spots
   --workers N            generator worker threads (default 2)
   --cursor-hz N          cursor moves per user per second (default 30)
@@ -35,6 +41,7 @@ Scenarios (users/rooms): ${Object.keys(SCENARIOS).join(", ")}
   --server-env K=V       extra environment for the LiveShare server (repeatable)
   --wait-quiet S         before each run, wait up to S seconds for other work on the machine to stop
   --liveshare-entry FILE LiveShare entry point to start (default src/server.ts), e.g. another checkout
+  --baseline-entry FILE  the baseline target's entry point: another checkout's src/server.ts
   --server-node-arg ARG  extra Node.js flag for the LiveShare server (repeatable), e.g.
                          --server-node-arg=--heapsnapshot-signal=SIGUSR2
   --connect-concurrency N  users connecting at once per worker (default 20)
@@ -64,6 +71,7 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
         url: { type: "string" },
         "json-clients": { type: "string", default: "0" },
         json: { type: "string" },
+        charts: { type: "string" },
         profile: { type: "boolean", default: false },
         "profile-dir": { type: "string", default: path.join(REPO_ROOT, ".profiles") },
         workers: { type: "string", default: "2" },
@@ -73,6 +81,7 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
         "database-url": { type: "string" },
         "server-env": { type: "string", multiple: true, default: [] },
         "liveshare-entry": { type: "string" },
+        "baseline-entry": { type: "string" },
         "server-node-arg": { type: "string", multiple: true, default: [] },
         "wait-quiet": { type: "string", default: "0" },
         "connect-concurrency": { type: "string", default: "20" },
@@ -111,10 +120,11 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
     throw new UsageError("give --scenario NAME or both --users N and --rooms R");
   }
 
-  const known: readonly Target[] = ["sink", "floor", "hocuspocus", "liveshare"];
+  const known = TARGET_ORDER;
   const named = v.target.split(",").flatMap((t) => (t.trim() === "both" ? ["hocuspocus", "liveshare"] : [t.trim()]));
   const bad = named.find((t) => !known.includes(t as Target));
-  if (bad !== undefined) throw new UsageError(`--target must be liveshare, hocuspocus, floor, sink or both, comma-separated (got "${bad}")`);
+  if (bad !== undefined) throw new UsageError(`--target must be liveshare, baseline, hocuspocus, floor, sink or both, comma-separated (got "${bad}")`);
+  if (named.includes("baseline") && v["baseline-entry"] === undefined) throw new UsageError("--target baseline needs --baseline-entry FILE (another checkout's src/server.ts)");
   // One run each, in a fixed order: the references first.
   const targets = known.filter((t) => named.includes(t));
 
@@ -149,11 +159,13 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
     profileDir: v.profile ? path.resolve(v["profile-dir"] ?? ".profiles") : undefined,
     serverEnv,
     liveshareEntry: v["liveshare-entry"],
+    baselineEntry: v["baseline-entry"] === undefined ? undefined : path.resolve(v["baseline-entry"]),
     serverNodeArgs: (v["server-node-arg"] ?? []).map((arg) => {
       if (!arg.startsWith("--")) throw new UsageError(`--server-node-arg takes a Node.js flag such as --max-old-space-size=256 (got "${arg}")`);
       return arg;
     }),
     waitQuietS: number("wait-quiet", v["wait-quiet"], 0, 36_000, false),
     jsonOut: v.json,
+    chartsDir: v.charts === "none" ? undefined : path.resolve(v.charts ?? "bench-results"),
   };
 }

@@ -1,5 +1,6 @@
 import type { Target, TargetResult } from "./run.ts";
 import { formatProfile } from "./profile.ts";
+import { TARGET_HEADER, TARGET_ORDER } from "./targets.ts";
 
 export interface ScenarioReport {
   scenario: string;
@@ -9,6 +10,8 @@ export interface ScenarioReport {
   failures: Partial<Record<Target, string>>;
   /** LiveShare's figure divided by bare Hocuspocus's, where both exist. */
   ratios: Record<string, number>;
+  /** LiveShare's figure divided by the floor relay's, where both exist. */
+  floorRatios: Record<string, number>;
   /** The issue's targets for this scenario, each with whether LiveShare met it (undefined: not measured). */
   checks: Array<{ target: string; met: boolean | undefined }>;
 }
@@ -21,7 +24,6 @@ interface Row {
   ratio?: string;
 }
 
-const TARGET_HEADER: Record<Target, string> = { sink: "sink (no fan-out)", floor: "floor relay", hocuspocus: "bare hocuspocus", liveshare: "liveshare" };
 
 const ROWS: Row[] = [
   { label: "users synced", pick: (r) => r.setup.ready, digits: 0 },
@@ -69,9 +71,27 @@ const ROWS: Row[] = [
   { label: "server warnings/errors logged", pick: (r) => r.server.problems, digits: 0 },
 ];
 
-/** The issue's targets for LiveShare in the named scenarios. */
-export function checks(scenario: string, live: TargetResult | undefined, ratios: Record<string, number>): ScenarioReport["checks"] {
+/** The goals for LiveShare in the named scenarios: absolute ones, against bare Hocuspocus and against the floor. */
+export function checks(scenario: string, results: ScenarioReport["results"], ratios: Record<string, number>, floorRatios: Record<string, number>): ScenarioReport["checks"] {
+  const live = results.liveshare;
   if (!live) return [];
+  return [...ownChecks(scenario, live, ratios), ...floorChecks(scenario, live, results.floor, floorRatios)];
+}
+
+/** Close to the floor: CPU within 1.2×, p99 within 1.5× (and ≤ 100 ms at 1000/100 when the floor's is), ack p99 ≤ 2× edit p99. */
+function floorChecks(scenario: string, live: TargetResult, floor: TargetResult | undefined, floorRatios: Record<string, number>): ScenarioReport["checks"] {
+  const within = (key: string, limit: number) => (floorRatios[key] === undefined ? undefined : floorRatios[key] <= limit);
+  const out: ScenarioReport["checks"] = [
+    { target: "ack p99 ≤ 2× edit p99", met: live.edits.ackMs.p99 <= 2 * live.edits.latencyMs.p99 },
+    { target: "RSS ≤ 300 MB", met: live.server.rssPeakMB <= 300 },
+  ];
+  if (scenario !== "500/50" && scenario !== "1000/100") return out;
+  out.push({ target: "server CPU ≤ 1.2× the floor relay's", met: within("serverCpu", 1.2) }, { target: "edit p99 ≤ 1.5× the floor relay's", met: within("latencyP99", 1.5) });
+  if (scenario === "1000/100" && floor && floor.edits.latencyMs.p99 <= 100) out.push({ target: "edit p99 ≤ 100 ms (the floor's is)", met: live.edits.latencyMs.p99 <= 100 });
+  return out;
+}
+
+function ownChecks(scenario: string, live: TargetResult, ratios: Record<string, number>): ScenarioReport["checks"] {
   const all = live.edits.deliveredPercent === 100;
   const p99 = live.edits.latencyMs.p99;
   switch (scenario) {
@@ -94,7 +114,6 @@ export function checks(scenario: string, live: TargetResult | undefined, ratios:
         { target: "every edit delivered", met: all },
         { target: "no errors or disconnects", met: live.errors.total === 0 && live.errors.disconnects === 0 && live.errors.failedUsers === 0 },
         { target: "p99 ≤ 100 ms", met: p99 <= 100 },
-        { target: "RSS ≤ 300 MB", met: live.server.rssPeakMB <= 300 },
       ];
     default:
       return [];
@@ -121,14 +140,18 @@ function fmt(value: number | undefined, digits: number): string {
 
 /** A scenario as a text table: bare Hocuspocus, LiveShare, and the ratio LiveShare / bare. */
 export function formatScenario(report: ScenarioReport): string {
-  const targets = (["sink", "floor", "hocuspocus", "liveshare"] as const).filter((t) => report.results[t] || report.failures[t]);
+  const targets = TARGET_ORDER.filter((t) => report.results[t] || report.failures[t]);
   const header = ["", ...targets.map((t) => TARGET_HEADER[t])];
   const withRatio = report.results.liveshare !== undefined && report.results.hocuspocus !== undefined;
+  const withFloor = report.results.liveshare !== undefined && report.results.floor !== undefined;
   if (withRatio) header.push("liveshare / bare");
+  if (withFloor) header.push("liveshare / floor");
+  const ratio = (ratios: Record<string, number>, key: string | undefined) => (key && ratios[key] !== undefined ? `${ratios[key].toFixed(2)}×` : "");
   const rows: string[][] = [header];
   for (const row of ROWS) {
     const cells = [row.label, ...targets.map((t) => (report.results[t] ? fmt(row.pick(report.results[t]), row.digits) : "failed"))];
-    if (withRatio) cells.push(row.ratio && report.ratios[row.ratio] !== undefined ? `${report.ratios[row.ratio]!.toFixed(2)}×` : "");
+    if (withRatio) cells.push(ratio(report.ratios, row.ratio));
+    if (withFloor) cells.push(ratio(report.floorRatios, row.ratio));
     rows.push(cells);
   }
   const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
@@ -146,7 +169,7 @@ export function formatScenario(report: ScenarioReport): string {
     if (r?.server.problemSamples.length) out.push(`${t} server log (first ${r.server.problemSamples.length} warnings/errors):`, ...r.server.problemSamples.map((e) => `  ${e.slice(0, 300)}`));
   }
   if (report.checks.length) {
-    out.push("issue 8 targets for LiveShare:");
+    out.push("goals for LiveShare:");
     for (const c of report.checks) out.push(`  ${c.met === undefined ? "n/a    " : c.met ? "met    " : "NOT MET"}  ${c.target}${c.met === undefined ? " (needs both targets in the run)" : ""}`);
   }
   for (const t of targets) {

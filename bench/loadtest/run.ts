@@ -11,7 +11,13 @@ import { WindowSampler } from "./window.ts";
 
 export type { TargetResult } from "./result.ts";
 
-export type Target = "liveshare" | "hocuspocus" | "floor" | "sink";
+/** What a run measures; "baseline" is LiveShare from another checkout (`--baseline-entry`), for before/after. */
+export type Target = "liveshare" | "baseline" | "hocuspocus" | "floor" | "sink";
+
+/** LiveShare itself, this checkout's or the baseline's: provisioned over its REST API. */
+export function isLiveShare(target: Target): target is "liveshare" | "baseline" {
+  return target === "liveshare" || target === "baseline";
+}
 
 export interface RunOptions {
   users: number;
@@ -40,6 +46,8 @@ export interface RunOptions {
   serverEnv: Record<string, string>;
   /** LiveShare entry point (default src/server.ts). */
   liveshareEntry: string | undefined;
+  /** The baseline target's entry point: another checkout's src/server.ts. */
+  baselineEntry: string | undefined;
   /** Extra Node.js flags for the LiveShare server process. */
   serverNodeArgs: string[];
   log: (line: string) => void;
@@ -49,11 +57,17 @@ export interface RunOptions {
 export async function runTarget(target: Target, options: RunOptions): Promise<TargetResult> {
   const { log } = options;
   const started: ServerUnderTest =
-    target !== "liveshare"
+    !isLiveShare(target)
       ? await startReference(target, options.profileDir)
-      : options.url
+      : options.url && target === "liveshare"
         ? externalServer(options.url)
-        : await startLiveShare({ adminDatabaseUrl: options.adminDatabaseUrl, profileDir: options.profileDir, env: options.serverEnv, entry: options.liveshareEntry, nodeArgs: options.serverNodeArgs });
+        : await startLiveShare({
+            adminDatabaseUrl: options.adminDatabaseUrl,
+            profileDir: options.profileDir,
+            env: options.serverEnv,
+            entry: target === "baseline" ? options.baselineEntry : options.liveshareEntry,
+            nodeArgs: options.serverNodeArgs,
+          });
   let stopping: Promise<string | undefined> | undefined;
   const server: ServerUnderTest = { ...started, stop: () => (stopping ??= started.stop()) };
   log(`${target}: server at ${server.httpUrl}${server.pid ? ` (pid ${server.pid})` : ""}`);
@@ -72,9 +86,9 @@ export async function runTarget(target: Target, options: RunOptions): Promise<Ta
   let sampler: WindowSampler | undefined;
   let profileFile: string | undefined;
   try {
-    const layout = { users: options.users, rooms: options.rooms, jsonClients: target === "liveshare" ? options.jsonClients : 0, runId: randomBytes(4).toString("hex") };
+    const layout = { users: options.users, rooms: options.rooms, jsonClients: isLiveShare(target) ? options.jsonClients : 0, runId: randomBytes(4).toString("hex") };
     const provisionStart = now();
-    const plans: UserPlan[] = target === "liveshare" ? await provisionLiveShare(server.httpUrl, layout) : provisionBare(layout);
+    const plans: UserPlan[] = isLiveShare(target) ? await provisionLiveShare(server.httpUrl, layout) : provisionBare(layout);
     const provisionMs = now() - provisionStart;
     log(`${target}: provisioned ${options.users} users in ${options.rooms} rooms in ${(provisionMs / 1000).toFixed(1)} s; connecting`);
 
@@ -105,7 +119,7 @@ export async function runTarget(target: Target, options: RunOptions): Promise<Ta
     const figures = measure.figures(options.durationS);
     const result = assemble(target, options, delivery, users, results, {
       ...figures,
-      postgresCores: target === "liveshare" && !options.url ? figures.postgresCores : undefined,
+      postgresCores: isLiveShare(target) && !(options.url && target === "liveshare") ? figures.postgresCores : undefined,
       serverPid: server.pid,
       provisionMs,
       connectMs,

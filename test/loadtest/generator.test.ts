@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runTarget, type RunOptions } from "../../bench/loadtest/run.ts";
 import { readProc } from "../../bench/loadtest/proc-stats.ts";
+import { scenarioChart } from "../../bench/loadtest/chart.ts";
 import { newLiveShare } from "../helpers/server.ts";
 
 /** A handful of users for ~3 s: enough to exercise every path, small enough for a 2-core CI machine. */
@@ -23,6 +24,7 @@ function smallRun(overrides: Partial<RunOptions> = {}): RunOptions {
     profileDir: undefined,
     serverEnv: {},
     liveshareEntry: undefined,
+    baselineEntry: undefined,
     serverNodeArgs: [],
     log: () => {},
     ...overrides,
@@ -81,5 +83,16 @@ describe("the load generator", () => {
     expect(sink.edits.delivered).toBe(0);
     expect(sink.edits.unacked).toBe(0);
     expect(sink.presence.msgsPerClientPerSecond).toBe(0);
+
+    // The measured distributions, drawn: one cumulative curve per target and measure, ending at the max.
+    const cdf = floor.edits.latencyMs.cdf;
+    expect(cdf.at(-1)).toEqual([floor.edits.latencyMs.max, 1]);
+    for (let i = 1; i < cdf.length; i++) expect(cdf[i]![0] >= cdf[i - 1]![0] && cdf[i]![1] >= cdf[i - 1]![1]).toBe(true);
+    const svg = await scenarioChart({ scenario: "4/2", users: 4, rooms: 2, results: { floor, sink }, failures: {}, ratios: {}, floorRatios: {}, checks: [] });
+    expect(svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain("floor relay");
+    expect(svg).toContain("4/2: 4 users in 2 rooms");
+    // Floor: edit and ack curves; the sink delivered nothing, so only its ack curve.
+    expect(svg.match(/<path [^>]*aria-roledescription="line mark"/g)?.length).toBe(3);
   });
 });

@@ -17,12 +17,24 @@ describe("load test options", () => {
     expect(() => parseOptions(["--scenario", "7/7"])).toThrow(new UsageError('unknown scenario "7/7"; known: 10/1, 50/5, 100/10, 100/1, 500/50, 1000/100'));
     expect(() => parseOptions(["--users", "10", "--rooms", "0"])).toThrow(/--rooms must be an integer from 1 to 10/);
     expect(() => parseOptions(["--users", "10"])).toThrow(/--scenario NAME or both --users N and --rooms R/);
-    expect(() => parseOptions(["--scenario", "10/1", "--target", "y-websocket"])).toThrow(/--target must be liveshare, hocuspocus, floor, sink or both/);
+    expect(() => parseOptions(["--scenario", "10/1", "--target", "y-websocket"])).toThrow(/--target must be liveshare, baseline, hocuspocus, floor, sink or both/);
+    expect(() => parseOptions(["--scenario", "10/1", "--target", "baseline,liveshare"])).toThrow(/--target baseline needs --baseline-entry FILE/);
   });
 
   it("takes several targets and runs the references first", () => {
     const options = parseOptions(["--scenario", "10/1", "--target", "liveshare,floor,sink"]);
     if (options === "help") throw new Error("unexpected help");
     expect(options.targets).toEqual(["sink", "floor", "liveshare"]);
+  });
+
+  it("runs a baseline LiveShare from another checkout before this one, and writes charts unless told not to", () => {
+    const options = parseOptions(["--scenario", "10/1", "--target", "liveshare,baseline,floor", "--baseline-entry", "../before/src/server.ts"]);
+    if (options === "help") throw new Error("unexpected help");
+    expect(options.targets).toEqual(["floor", "baseline", "liveshare"]);
+    expect(options.baselineEntry).toMatch(/\/before\/src\/server\.ts$/);
+    expect(options.chartsDir).toMatch(/bench-results$/);
+    const quiet = parseOptions(["--scenario", "10/1", "--charts", "none"]);
+    if (quiet === "help") throw new Error("unexpected help");
+    expect(quiet.chartsDir).toBeUndefined();
   });
 });
