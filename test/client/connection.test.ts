@@ -4,13 +4,13 @@ import { Tokens } from "../../src/auth/tokens.ts";
 import type { ClientStatus } from "../../src/client/index.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
-import { clientsAfterEach, openLink, settled, tableNames } from "./clients.ts";
+import { liveShareClients, openLink, settled, tableNames } from "./clients.ts";
 
 const SECRET = "client-tests-secret-0123456789abcdef";
 
 describe("LiveShareClient: connection state", () => {
   const live = liveShareFixture();
-  const clients = clientsAfterEach();
+  const clients = liveShareClients(live);
 
   /** Ada (owner) and Bob (editor) in one room; Bob's client goes through a link the test can cut. */
   const room = async () => {

@@ -26,6 +26,17 @@ export interface FixtureOptions {
   users?: string;
 }
 
+// Every field, so that the compiler says when TestServer or Actors gains one.
+const SERVER_FIELDS: Record<keyof TestServer, true> = { liveshare: true, port: true, httpUrl: true, wsUrl: true, api: true, db: true, schema: true, close: true };
+const ACTOR_FIELDS: Record<keyof Actors, true> = { owner: true, editor: true, viewer: true, stranger: true };
+
+/** An object whose fields are `target()`'s, read when used: a handle to something that does not exist yet. */
+function lateBound<T extends object>(target: () => T, fields: Record<keyof T, true>): T {
+  const handle = {} as T;
+  for (const field of Object.keys(fields) as (keyof T)[]) Object.defineProperty(handle, field, { enumerable: true, get: () => target()[field] });
+  return handle;
+}
+
 /** What one test (or, outside a test, the whole block) opened, closed in reverse order. */
 class Scope {
   readonly servers: TestServer[] = [];
@@ -51,8 +62,9 @@ class Scope {
  *
  * A server per test: `const live = liveShareFixture()`, then `const server = await live.start(env)`
  * in each test. One server for the block: `const { server, who, call } = liveShareFixture({ shared:
- * true, users: "api" })`. Whatever a test opens (servers, providers, JSON clients, raw sockets) is
- * closed after it; whatever a `beforeAll` opens, after the block.
+ * true, users: "api" })`. Whatever a test opens through it (servers, providers, JSON clients, raw
+ * sockets, anything given to `track`) is closed after that test; whatever a `beforeAll` opens, after
+ * the block. Call it first in the block: its closing then runs after the block's own hooks.
  */
 export function liveShareFixture(options: FixtureOptions = {}) {
   if (options.users !== undefined && !options.shared) throw new Error("users needs a shared server");
@@ -95,46 +107,9 @@ export function liveShareFixture(options: FixtureOptions = {}) {
     },
 
     /** The server (see `current`), usable before it starts: its fields are read when used. */
-    server: {
-      get liveshare() {
-        return current().liveshare;
-      },
-      get port() {
-        return current().port;
-      },
-      get httpUrl() {
-        return current().httpUrl;
-      },
-      get wsUrl() {
-        return current().wsUrl;
-      },
-      get api() {
-        return current().api;
-      },
-      get db() {
-        return current().db;
-      },
-      get schema() {
-        return current().schema;
-      },
-      close: () => current().close(),
-    } satisfies TestServer as TestServer,
-
+    server: lateBound(current, SERVER_FIELDS),
     /** The shared server's four users (`users` option), usable before they log in. */
-    who: {
-      get owner() {
-        return logged().owner;
-      },
-      get editor() {
-        return logged().editor;
-      },
-      get viewer() {
-        return logged().viewer;
-      },
-      get stranger() {
-        return logged().stranger;
-      },
-    } satisfies Actors as Actors,
+    who: lateBound(logged, ACTOR_FIELDS),
 
     /** A REST call to the server: `call("PUT", path, token, { permission: "edit" })`. */
     call: (method: string, path: string, token?: string, body?: unknown) => current().api.call(method, path, token, body),
