@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { synced } from "../helpers/provider.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { JsonClient } from "../protocol/json-client.ts";
 
 describe("graceful shutdown", () => {
   const live = liveShareFixture();
@@ -15,13 +14,12 @@ describe("graceful shutdown", () => {
     await synced(yjs);
     const socketCloses: { code: number; reason: string }[] = [];
     yjs.socket.on("close", ({ event }: { event: { code: number; reason: string } }) => socketCloses.push({ code: event.code, reason: event.reason }));
-    const json = await JsonClient.join(server.wsUrl, token, roomId);
+    const json = await live.join(roomId, token);
 
     await server.liveshare.close();
 
     expect(await json.closed()).toEqual({ code: 4001, reason: "server-shutdown" });
     await waitFor(() => socketCloses.length > 0, "the Yjs socket to close");
     expect(socketCloses[0]).toEqual({ code: 4001, reason: "server-shutdown" });
-    json.destroy();
   });
 });
