@@ -10,6 +10,15 @@ describe("a session's message_count and last_message_at", () => {
     expect(status).toBe(200);
     return body as { message_count: number; last_message_at: string | null };
   };
+  /** A server flushing counts every `flushMs`, and an owner's Yjs client whose one edit was acknowledged. */
+  const afterOneEdit = async (flushMs: string) => {
+    const server = await live.start({ MESSAGE_COUNT_FLUSH_MS: flushMs });
+    const { token, roomId } = await server.api.room();
+    const yjs = await live.connectSynced(roomId, token);
+    applyOperation(yjs.doc, { type: "CreateTable", name: "t", x: 0, y: 0 }, "t");
+    await acknowledged(yjs);
+    return { server, token, roomId };
+  };
 
   // SPEC: REST-6
   it("counts the messages of Yjs and JSON clients in the room and when the last one arrived", async () => {
@@ -51,11 +60,7 @@ describe("a session's message_count and last_message_at", () => {
   });
 
   it("writes what is left when the server stops", async () => {
-    const server = await live.start({ MESSAGE_COUNT_FLUSH_MS: "3600000" });
-    const { token, roomId } = await server.api.room();
-    const yjs = await live.connectSynced(roomId, token);
-    applyOperation(yjs.doc, { type: "CreateTable", name: "t", x: 0, y: 0 }, "t");
-    await acknowledged(yjs);
+    const { server, roomId } = await afterOneEdit("3600000");
 
     await server.liveshare.close();
 
@@ -65,11 +70,7 @@ describe("a session's message_count and last_message_at", () => {
   });
 
   it("is written every MESSAGE_COUNT_FLUSH_MS on its own", async () => {
-    const server = await live.start({ MESSAGE_COUNT_FLUSH_MS: "50" });
-    const { token, roomId } = await server.api.room();
-    const yjs = await live.connectSynced(roomId, token);
-    applyOperation(yjs.doc, { type: "CreateTable", name: "t", x: 0, y: 0 }, "t");
-    await acknowledged(yjs);
+    const { token, roomId } = await afterOneEdit("50");
     await expect.poll(async () => (await session(roomId, token)).message_count).toBeGreaterThan(0);
   });
 });
