@@ -52,7 +52,6 @@ export async function newLiveShare(env: Record<string, string> = {}, options: { 
     api: new ApiClient(httpUrl),
     db,
     schema: owned?.schema,
-    // Safe to call twice: a test may stop its server early and its fixture closes it again.
     close() {
       closing ??= (async () => {
         await liveshare.close();

@@ -8,6 +8,7 @@ import type { Actors } from "../helpers/users.ts";
 export type { Actor, Actors } from "../helpers/users.ts";
 export { actors, sharedDiagram } from "../helpers/users.ts";
 
+/** The four kinds of authenticated caller, plus "none" (no token at all). */
 export type RoleName = keyof Actors | "none";
 export const ROLES: readonly RoleName[] = ["owner", "editor", "viewer", "stranger", "none"];
 
