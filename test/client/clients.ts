@@ -1,28 +1,34 @@
-/** LiveShare clients for tests: real `LiveShareClient`s over `ws` to a test server, destroyed after each test. */
+/** LiveShare clients for tests: real `LiveShareClient`s over `ws` to a test server, destroyed with what the test opened. */
 import net from "node:net";
-import { afterEach } from "vitest";
 import WebSocket from "ws";
 import { LiveShareClient, type LiveShareClientOptions } from "../../src/client/index.ts";
+import type { LiveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-export function clientsAfterEach() {
-  const clients: LiveShareClient[] = [];
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.destroy();
-  });
-  return {
-    /** A client joining `roomId` on the server at `wsUrl` (fast reconnects, for tests). */
-    join(wsUrl: string, roomId: string, auth: Pick<LiveShareClientOptions, "token" | "getToken">, options: Partial<LiveShareClientOptions> = {}): LiveShareClient {
-      const client = new LiveShareClient({
+export function liveShareClients(live: LiveShareFixture) {
+  /** A client joining `roomId` on the server at `wsUrl` (fast reconnects, for tests). */
+  const join = (wsUrl: string, roomId: string, auth: Pick<LiveShareClientOptions, "token" | "getToken">, options: Partial<LiveShareClientOptions> = {}): LiveShareClient =>
+    live.track(
+      new LiveShareClient({
         url: `${wsUrl}/collab`,
         roomId,
         ...auth,
         WebSocketPolyfill: WebSocket,
         reconnect: { minDelayMs: 50, maxDelayMs: 500 },
         ...options,
-      });
-      clients.push(client);
-      return client;
+      }),
+    );
+  return {
+    join,
+    /** A server started with `env` where Ada owns a room shared with Bob for editing; both have joined, settled. */
+    async adaAndBob(env: Record<string, string> = {}) {
+      const server = await live.start(env);
+      const owner = await server.api.room("ada");
+      const bob = await server.api.member(owner, "bob");
+      const a = join(server.wsUrl, owner.roomId, { token: owner.token });
+      const b = join(server.wsUrl, owner.roomId, { token: bob.token });
+      await Promise.all([settled(a), settled(b)]);
+      return { server, owner, bob, a, b };
     },
   };
 }

@@ -3,11 +3,11 @@ import type { DiagramChange } from "../../src/client/index.ts";
 import { OperationError, ReadOnlyError } from "../../src/client/index.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { clientsAfterEach, settled, tableNames } from "./clients.ts";
+import { liveShareClients, settled, tableNames } from "./clients.ts";
 
 describe("LiveShareClient: joining and editing", () => {
   const live = liveShareFixture();
-  const clients = clientsAfterEach();
+  const clients = liveShareClients(live);
 
   // SPEC: CLIENT-1, CLIENT-4
   it("joins a room, reaches synced with its role, and reads the diagram the server stores", async () => {

@@ -2,27 +2,22 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { Tokens } from "../../src/auth/tokens.ts";
 import type { ClientStatus } from "../../src/client/index.ts";
-import { closeAfterEach, liveShareFixture } from "../helpers/fixture.ts";
-import { newDatabase, newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
-import { clientsAfterEach, openLink, settled, tableNames, type Link } from "./clients.ts";
+import { liveShareClients, openLink, settled, tableNames } from "./clients.ts";
 
 const SECRET = "client-tests-secret-0123456789abcdef";
 
 describe("LiveShareClient: connection state", () => {
   const live = liveShareFixture();
-  const clients = clientsAfterEach();
-  const links: Link[] = [];
-  closeAfterEach(() => ({ close: async () => void (await Promise.all(links.splice(0).map((l) => l.close()))) }));
+  const clients = liveShareClients(live);
 
   /** Ada (owner) and Bob (editor) in one room; Bob's client goes through a link the test can cut. */
   const room = async () => {
     const server = await live.start();
     const owner = await server.api.room("ada");
-    const bob = await server.api.login("bob");
-    await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${bob.userId}`, { token: owner.token, body: { permission: "edit" } });
-    const link = await openLink(server.port);
-    links.push(link);
+    const bob = await server.api.member(owner, "bob");
+    const link = live.track(await openLink(server.port));
     return { server, owner, bob, link };
   };
 
@@ -102,32 +97,23 @@ describe("LiveShareClient: connection state", () => {
 
   // SPEC: CLIENT-6
   it("reconnects after a server restart and keeps edits made while the server was down", async () => {
-    const { db, schema } = await newDatabase();
-    let server: TestServer | undefined = await newLiveShare({}, { db });
-    const port = server.port;
-    try {
-      const owner = await server.api.room("ada");
-      const a = clients.join(server.wsUrl, owner.roomId, { token: owner.token });
-      await settled(a);
-      a.apply({ type: "CreateTable", name: "before", x: 0, y: 0 });
-      await settled(a);
+    const first = await live.start();
+    const owner = await first.api.room("ada");
+    const a = clients.join(first.wsUrl, owner.roomId, { token: owner.token });
+    await settled(a);
+    a.apply({ type: "CreateTable", name: "before", x: 0, y: 0 });
+    await settled(a);
 
-      await server.liveshare.close();
-      server = undefined;
-      await waitFor(() => a.status.connection === "offline", "the client offline");
-      expect(a.status.closed?.final).toBe(false);
-      a.apply({ type: "CreateTable", name: "while-down", x: 1, y: 1 });
+    await first.liveshare.close();
+    await waitFor(() => a.status.connection === "offline", "the client offline");
+    expect(a.status.closed?.final).toBe(false);
+    a.apply({ type: "CreateTable", name: "while-down", x: 1, y: 1 });
 
-      server = await newLiveShare({ PORT: String(port) }, { db });
-      await settled(a, 20_000);
-      const stored = await server.api.request("GET", `/api/diagrams/${owner.diagramId}/schema`, { token: owner.token });
-      expect(stored.body.tables.map((t: { name: string }) => t.name).sort()).toEqual(["before", "while-down"]);
-      expect(a.status.closed).toBeUndefined();
-    } finally {
-      await server?.liveshare.close();
-      if (schema) await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await db.close();
-    }
+    const server = await live.start({ PORT: String(first.port) }, { db: first.db });
+    await settled(a, 20_000);
+    const stored = await server.api.request("GET", `/api/diagrams/${owner.diagramId}/schema`, { token: owner.token });
+    expect(stored.body.tables.map((t: { name: string }) => t.name).sort()).toEqual(["before", "while-down"]);
+    expect(a.status.closed).toBeUndefined();
   });
 
   describe("tokens", () => {
@@ -140,8 +126,7 @@ describe("LiveShareClient: connection state", () => {
       const longLived = await tokens.issue(ada, 3600);
       const diagramId = await server.api.createDiagram(longLived);
       const roomId = await server.api.startSession(longLived, diagramId);
-      const link = await openLink(server.port);
-      links.push(link);
+      const link = live.track(await openLink(server.port));
       return { ada, roomId, link };
     };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ActivityTracker, type Peer, type Viewport } from "../../src/client/index.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { clientsAfterEach, settled } from "./clients.ts";
+import { liveShareClients } from "./clients.ts";
 
 /** A page as the tracker sees it: input events and a visibility state (Node has EventTarget, not a DOM). */
 class Page extends EventTarget {
@@ -20,16 +20,10 @@ class Page extends EventTarget {
 
 describe("LiveShareClient: presence", () => {
   const live = liveShareFixture();
-  const clients = clientsAfterEach();
+  const clients = liveShareClients(live);
 
   const twoUsers = async (env: Record<string, string> = {}) => {
-    const server = await live.start(env);
-    const owner = await server.api.room("ada");
-    const bob = await server.api.login("bob");
-    await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${bob.userId}`, { token: owner.token, body: { permission: "edit" } });
-    const a = clients.join(server.wsUrl, owner.roomId, { token: owner.token });
-    const b = clients.join(server.wsUrl, owner.roomId, { token: bob.token });
-    await Promise.all([settled(a), settled(b)]);
+    const { owner, bob, a, b } = await clients.adaAndBob(env);
     return { a, b, adaId: owner.userId, bobId: bob.userId };
   };
 

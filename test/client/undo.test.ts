@@ -1,21 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { clientsAfterEach, settled } from "./clients.ts";
+import { liveShareClients, settled } from "./clients.ts";
 
 describe("LiveShareClient: undo and redo of one's own changes", () => {
   const live = liveShareFixture();
-  const clients = clientsAfterEach();
+  const clients = liveShareClients(live);
 
   /** Ada (owner) and Bob (editor) in one room, both synced, with one table "users" at (0, 0). */
   const twoEditors = async () => {
-    const server = await live.start();
-    const owner = await server.api.room("ada");
-    const bob = await server.api.login("bob");
-    await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${bob.userId}`, { token: owner.token, body: { permission: "edit" } });
-    const a = clients.join(server.wsUrl, owner.roomId, { token: owner.token });
-    const b = clients.join(server.wsUrl, owner.roomId, { token: bob.token });
-    await Promise.all([settled(a), settled(b)]);
+    const { a, b } = await clients.adaAndBob();
     const tableId = "3f1c0b8e-5a4d-4c2b-9e1f-0a1b2c3d4e5f";
     a.apply({ type: "CreateTable", table_id: tableId, name: "users", x: 0, y: 0 });
     a.stopCapturing();

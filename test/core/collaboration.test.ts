@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { liveShareFixture } from "../helpers/fixture.ts";
-import { newLiveShare } from "../helpers/server.ts";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import { acknowledged, synced, type TestProvider } from "../helpers/provider.ts";
 import { shapeOf } from "../helpers/schema.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -79,33 +78,26 @@ describe("two Yjs clients in one room", () => {
 });
 
 describe("restart", () => {
+  const live = liveShareFixture();
+
   for (const backend of ["postgres", "pglite"] as const) {
     // SPEC: DUR-9
     it(`keeps what was stored before a clean shutdown (${backend})`, async () => {
-      const first = await newLiveShare({}, { backend });
+      const first = await live.start({}, { backend });
       const { token, roomId, diagramId } = await first.api.room();
-      const p = newProvider(first.wsUrl, roomId, token);
+      const p = live.connect(roomId, token);
       await synced(p);
       applyOperation(p.doc, { type: "CreateTable", name: "survivor", x: 1, y: 2 }, "t");
       await acknowledged(p);
       p.destroy();
-      const db = first.db;
       await first.liveshare.close();
 
-      const second = await newLiveShare({}, { db });
-      try {
-        const { status, body } = await second.api.request("GET", `/api/diagrams/${diagramId}/schema`, { token });
-        expect(status).toBe(200);
-        expect(body.tables.map((t: { name: string }) => t.name)).toEqual(["survivor"]);
-        const q = newProvider(second.wsUrl, roomId, token);
-        await synced(q);
-        expect(readSchema(q.doc).tables.map((t) => t.name)).toEqual(["survivor"]);
-        q.destroy();
-      } finally {
-        await second.liveshare.close();
-        if (first.schema) await db.query(`DROP SCHEMA "${first.schema}" CASCADE`);
-        await db.close();
-      }
+      const second = await live.start({}, { db: first.db });
+      const { status, body } = await second.api.request("GET", `/api/diagrams/${diagramId}/schema`, { token });
+      expect(status).toBe(200);
+      expect(body.tables.map((t: { name: string }) => t.name)).toEqual(["survivor"]);
+      const q = await live.connectSynced(roomId, token);
+      expect(readSchema(q.doc).tables.map((t) => t.name)).toEqual(["survivor"]);
     });
   }
 });

@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { liveShareFixture } from "../helpers/fixture.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 describe("REST API", () => {
-  let server: TestServer;
+  const { server } = liveShareFixture({ shared: true });
   let owner: Awaited<ReturnType<TestServer["api"]["room"]>>;
   beforeAll(async () => {
-    server = await newLiveShare();
     owner = await server.api.room("rest-owner");
   });
-  afterAll(() => server.close());
 
   const req = (method: string, path: string, options: { body?: unknown; rawBody?: string; token?: string | null } = {}) =>
     server.api.request(method, path, {
@@ -97,21 +96,19 @@ describe("REST API", () => {
 });
 
 describe("tokens minted by the main application", () => {
+  const live = liveShareFixture();
+
   // SPEC: AUTH-1
   it("treat an upper-case user id as the same user (regression: owners were refused their own diagram)", async () => {
     const { Tokens } = await import("../../src/auth/tokens.ts");
-    const server = await newLiveShare({ AUTH_SECRET: "a-shared-secret-of-the-main-app" });
-    try {
-      const tokens = new Tokens("a-shared-secret-of-the-main-app");
-      const upper = await tokens.issue({ userId: "3F2A0D6E-1B2C-4D5E-8F90-ABCDEF012345", name: "Ada" });
-      const created = await server.api.request("POST", "/api/diagrams", { token: upper, body: { name: "mine" } });
-      expect(created.status).toBe(201);
-      expect(created.body.owner_id).toBe("3f2a0d6e-1b2c-4d5e-8f90-abcdef012345");
-      const read = await server.api.request("GET", `/api/diagrams/${created.body.id}`, { token: upper });
-      expect(read.status).toBe(200);
-      expect(read.body.role).toBe("owner");
-    } finally {
-      await server.close();
-    }
+    const server = await live.start({ AUTH_SECRET: "a-shared-secret-of-the-main-app" });
+    const tokens = new Tokens("a-shared-secret-of-the-main-app");
+    const upper = await tokens.issue({ userId: "3F2A0D6E-1B2C-4D5E-8F90-ABCDEF012345", name: "Ada" });
+    const created = await server.api.request("POST", "/api/diagrams", { token: upper, body: { name: "mine" } });
+    expect(created.status).toBe(201);
+    expect(created.body.owner_id).toBe("3f2a0d6e-1b2c-4d5e-8f90-abcdef012345");
+    const read = await server.api.request("GET", `/api/diagrams/${created.body.id}`, { token: upper });
+    expect(read.status).toBe(200);
+    expect(read.body.role).toBe("owner");
   });
 });

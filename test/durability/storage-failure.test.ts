@@ -4,7 +4,6 @@ import * as Y from "yjs";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
 import { acknowledged, synced } from "../helpers/provider.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
-import { JsonClient } from "../protocol/json-client.ts";
 
 /**
  * A room with an author and a peer, both synced. The peer also keeps the room loaded, so an edit
@@ -88,31 +87,25 @@ describe("an acknowledgement in a room with an edit not stored yet", () => {
     const owner = await server.api.room();
     const author = live.connect(owner.roomId, owner.token);
     await synced(author);
-    const editor = await server.api.login("editor");
-    const share = await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${editor.userId}`, { token: owner.token, body: { permission: "edit" } });
-    expect(share.status).toBe(200);
-    const json = await JsonClient.join(server.wsUrl, editor.token, owner.roomId);
-    try {
-      // Only the Yjs author's appends fail: the JSON client's own would go through.
-      await server.db.query(`ALTER TABLE diagram_updates ADD CONSTRAINT refuse_author CHECK (user_id IS DISTINCT FROM '${owner.userId}') NOT VALID`);
-      applyOperation(author.doc, { type: "CreateTable", name: "base", x: 0, y: 0 }, "t");
-      await waitFor(() => json.tables.size === 1, "the JSON client to see the Yjs edit");
-      const tableId = [...json.tables.keys()][0]!;
-      const answer = json.op({ type: "RenameTable", table_id: tableId, name: "renamed" });
-      let answered = false;
-      void answer.then(() => (answered = true));
-      await sleep(500);
-      // Its own change is stored, but it renames a table whose creation is not.
-      expect(answered).toBe(false);
+    const editor = await server.api.member(owner, "editor");
+    const json = await live.join(owner.roomId, editor.token);
+    // Only the Yjs author's appends fail: the JSON client's own would go through.
+    await server.db.query(`ALTER TABLE diagram_updates ADD CONSTRAINT refuse_author CHECK (user_id IS DISTINCT FROM '${owner.userId}') NOT VALID`);
+    applyOperation(author.doc, { type: "CreateTable", name: "base", x: 0, y: 0 }, "t");
+    await waitFor(() => json.tables.size === 1, "the JSON client to see the Yjs edit");
+    const tableId = [...json.tables.keys()][0]!;
+    const answer = json.op({ type: "RenameTable", table_id: tableId, name: "renamed" });
+    let answered = false;
+    void answer.then(() => (answered = true));
+    await sleep(500);
+    // Its own change is stored, but it renames a table whose creation is not.
+    expect(answered).toBe(false);
 
-      await server.db.query("ALTER TABLE diagram_updates DROP CONSTRAINT refuse_author");
-      expect((await answer).type).toBe("OpApplied");
-      const stored = await server.liveshare.core.documents.load(owner.diagramId);
-      const doc = new Y.Doc();
-      Y.applyUpdate(doc, stored.update!);
-      expect(readSchema(doc).tables.map((t) => t.name)).toEqual(["renamed"]);
-    } finally {
-      json.destroy();
-    }
+    await server.db.query("ALTER TABLE diagram_updates DROP CONSTRAINT refuse_author");
+    expect((await answer).type).toBe("OpApplied");
+    const stored = await server.liveshare.core.documents.load(owner.diagramId);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, stored.update!);
+    expect(readSchema(doc).tables.map((t) => t.name)).toEqual(["renamed"]);
   });
 });

@@ -14,8 +14,7 @@ describe("the editor's access states", { timeout: 120_000 }, () => {
     const server = await live.start();
     const { token, diagramId } = await server.api.room("alice");
     const session = await server.api.request("POST", "/api/liveshare/sessions", { token, body: { diagram_id: diagramId } });
-    const { token: bobToken, userId: bobId } = await server.api.login("bob");
-    await server.api.request("PUT", `/api/diagrams/${diagramId}/shares/${bobId}`, { token, body: { permission: "edit" } });
+    const { token: bobToken } = await server.api.member({ token, diagramId }, "bob");
 
     const bob = await browser.person(server, bobToken, session.body.share_link);
     await synced(bob);
@@ -44,8 +43,7 @@ describe("the editor's access states", { timeout: 120_000 }, () => {
   it("lets a viewer look but not edit, and says so", async () => {
     const server = await live.start();
     const { token, diagramId, roomId } = await server.api.room("alice");
-    const { token: viewerToken, userId: viewerId } = await server.api.login("victor");
-    await server.api.request("PUT", `/api/diagrams/${diagramId}/shares/${viewerId}`, { token, body: { permission: "view" } });
+    const { token: viewerToken } = await server.api.member({ token, diagramId }, "victor", "view");
     const alice = await browser.person(server, token, editorPath(diagramId, roomId));
     await synced(alice);
     await alice.getByRole("button", { name: "+ Table" }).click();
@@ -83,8 +81,7 @@ describe("the editor's access states", { timeout: 120_000 }, () => {
   it("tells someone whose access was revoked, in plain words", async () => {
     const server = await live.start();
     const { token, diagramId, roomId } = await server.api.room("alice");
-    const { token: bobToken, userId: bobId } = await server.api.login("bob");
-    await server.api.request("PUT", `/api/diagrams/${diagramId}/shares/${bobId}`, { token, body: { permission: "edit" } });
+    const { token: bobToken, userId: bobId } = await server.api.member({ token, diagramId }, "bob");
     const bob = await browser.person(server, bobToken, editorPath(diagramId, roomId));
     await synced(bob);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import type { TestServer } from "../helpers/server.ts";
-import { browserFixture, editorPath, snapshot, synced } from "../helpers/browser.ts";
+import { browserFixture, snapshot, synced } from "../helpers/browser.ts";
 
 /** The canvas's card for a table, and its React Flow node (which carries the position). */
 const card = (page: Page, name: string) => page.locator(`.table-node[data-table="${name}"]`);
@@ -13,17 +13,7 @@ describe("the editor, with two people in one diagram", { timeout: 120_000 }, () 
   const live = liveShareFixture();
   const browser = browserFixture();
 
-  /** Alice owns a diagram with a live room and shares it with Bob for editing; both have it open. */
-  async function aliceAndBob(server: TestServer) {
-    const { token: aliceToken, diagramId, roomId } = await server.api.room("alice");
-    const { token: bobToken, userId: bobId } = await server.api.login("bob");
-    await server.api.request("PUT", `/api/diagrams/${diagramId}/shares/${bobId}`, { token: aliceToken, body: { permission: "edit" } });
-    const alice = await browser.person(server, aliceToken, editorPath(diagramId, roomId));
-    const bob = await browser.person(server, bobToken, editorPath(diagramId, roomId));
-    await synced(alice);
-    await synced(bob);
-    return { alice, bob, diagramId, roomId, aliceToken };
-  }
+  const aliceAndBob = (server: TestServer) => browser.aliceAndBob(server);
 
   it("shows a table that A creates to B, and A sees B drag it", async () => {
     const { alice, bob } = await aliceAndBob(await live.start());

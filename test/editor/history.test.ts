@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { liveShareFixture } from "../helpers/fixture.ts";
-import { browserFixture, editorPath, snapshot, synced } from "../helpers/browser.ts";
+import { browserFixture, snapshot } from "../helpers/browser.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 // Browsers on a shared two-core machine: generous, since a person-sized scenario takes seconds.
@@ -10,13 +10,7 @@ describe("the editor's history panel", { timeout: 120_000 }, () => {
 
   it("previews a snapshot read-only and restores it for everyone", async () => {
     const server = await live.start({ SNAPSHOT_INTERVAL_MS: "200" });
-    const { token, diagramId, roomId } = await server.api.room("alice");
-    const { token: bobToken, userId: bobId } = await server.api.login("bob");
-    await server.api.request("PUT", `/api/diagrams/${diagramId}/shares/${bobId}`, { token, body: { permission: "view" } });
-    const alice = await browser.person(server, token, editorPath(diagramId, roomId));
-    const bob = await browser.person(server, bobToken, editorPath(diagramId, roomId));
-    await synced(alice);
-    await synced(bob);
+    const { alice, bob, token, roomId } = await browser.aliceAndBob(server, "view");
 
     await alice.getByRole("button", { name: "+ Table" }).click();
     await alice.locator('.table-node[data-table="table_1"] .table-head').click();

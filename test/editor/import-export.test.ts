@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { liveShareFixture } from "../helpers/fixture.ts";
-import { browserFixture, editorPath, snapshot, synced } from "../helpers/browser.ts";
+import { browserFixture, snapshot } from "../helpers/browser.ts";
 
 // Browsers on a shared two-core machine: generous, since a person-sized scenario takes seconds.
 describe("the editor's import and export", { timeout: 120_000 }, () => {
@@ -10,13 +10,7 @@ describe("the editor's import and export", { timeout: 120_000 }, () => {
 
   it("imports DDL into the live diagram, says where a parse error is, and exports DBML", async () => {
     const server = await live.start();
-    const { token, diagramId, roomId } = await server.api.room("alice");
-    const { token: bobToken, userId: bobId } = await server.api.login("bob");
-    await server.api.request("PUT", `/api/diagrams/${diagramId}/shares/${bobId}`, { token, body: { permission: "view" } });
-    const alice = await browser.person(server, token, editorPath(diagramId, roomId));
-    const bob = await browser.person(server, bobToken, editorPath(diagramId, roomId));
-    await synced(alice);
-    await synced(bob);
+    const { alice, bob } = await browser.aliceAndBob(server, "view");
 
     await alice.getByRole("button", { name: "Import" }).click();
     const dialog = alice.getByRole("dialog", { name: "Import a schema" });

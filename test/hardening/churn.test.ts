@@ -4,11 +4,11 @@
  */
 import v8 from "node:v8";
 import vm from "node:vm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { acknowledged, newProvider, synced } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
-import { actors, addTable, sharedDiagram, type Actors } from "../permissions/fixture.ts";
+import { addTable, sharedDiagram } from "../permissions/fixture.ts";
 import { JsonClient } from "../protocol/json-client.ts";
 
 const SESSIONS = Number(process.env.CHURN_SESSIONS ?? 48);
@@ -20,15 +20,8 @@ function collector(): () => void {
 }
 
 describe("churn", () => {
-  let server: TestServer;
-  let who: Actors;
-  beforeAll(async () => {
-    server = await newLiveShare();
-    who = await actors(server, "churn");
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  // The clients below are not the fixture's: it would keep them, and this test checks nothing is kept.
+  const { server, who } = liveShareFixture({ shared: true, users: "churn" });
 
   it(`retains no Document, Connection, awareness or presence object after ${SESSIONS} join/edit/leave sessions on both endpoints`, async () => {
     const { core } = server.liveshare;

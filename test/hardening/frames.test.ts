@@ -1,13 +1,13 @@
 import net from "node:net";
 import * as encoding from "lib0/encoding";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { acknowledged, synced, type TestProvider } from "../helpers/provider.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { actors, addTable, serverDoc, sharedDiagram, storedState, tableNames, type Actors } from "../permissions/fixture.ts";
+import { addTable, serverDoc, sharedDiagram, storedState, tableNames } from "../permissions/fixture.ts";
 import { Msg, RawClient, frames, isClose } from "./raw-client.ts";
 
 /** How the server must answer a bad frame. */
@@ -110,38 +110,25 @@ const cases: Case[] = [
 ];
 
 describe("bad frames on /collab", () => {
-  let server: TestServer;
-  let who: Actors;
+  const live = liveShareFixture({ shared: true, users: "frames" });
+  const { server, who } = live;
   let roomId: string;
   let diagramId: string;
   let writer: TestProvider;
   let reader: TestProvider;
   let edits = 0;
-  const clients: RawClient[] = [];
 
   beforeAll(async () => {
-    server = await newLiveShare();
-    who = await actors(server, "frames");
     ({ roomId, diagramId } = await sharedDiagram(server, who));
-    writer = newProvider(server.wsUrl, roomId, who.editor.token);
-    reader = newProvider(server.wsUrl, roomId, who.owner.token);
+    writer = live.connect(roomId, who.editor.token);
+    reader = live.connect(roomId, who.owner.token);
     await Promise.all([synced(writer), synced(reader)]);
   });
   afterEach(() => {
     vi.restoreAllMocks();
-    for (const c of clients.splice(0)) c.close();
-  });
-  afterAll(async () => {
-    writer?.destroy();
-    reader?.destroy();
-    await server?.close();
   });
 
-  const open = async () => {
-    const c = await RawClient.open(server.wsUrl);
-    clients.push(c);
-    return c;
-  };
+  const open = () => live.raw();
 
   /** The well-behaved pair in the room still syncs both ways. */
   const roomStillSyncs = async () => {

@@ -9,15 +9,15 @@
  * allowed, but its document must stay loadable and valid. Reproduce a failure with FUZZ_SEED=<seed>:
  * the seed fixes every choice the fuzzer makes (ids the server generates still differ between runs).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { applyOperation, findViolations, readSchema, type SchemaJson } from "../../src/schema-doc/index.ts";
 import { DocumentStore } from "../../src/storage/documents.ts";
 import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { actors, addTable, serverDoc, sharedDiagram, storedState, tableNames, type Actors } from "../permissions/fixture.ts";
+import { addTable, serverDoc, sharedDiagram, storedState, tableNames } from "../permissions/fixture.ts";
 import { JsonClient } from "../protocol/json-client.ts";
 import { randomOperation } from "../protocol/random-ops.ts";
 import { Random } from "../helpers/random.ts";
@@ -106,8 +106,8 @@ function randomJson(random: Random, depth = 0): unknown {
 
 describe(`fuzzing every endpoint (seed ${SEED})`, () => {
   const random = new Random(SEED);
-  let server: TestServer;
-  let who: Actors;
+  const live = liveShareFixture({ shared: true, users: "fuzz" });
+  const { server, who } = live;
   let main: { diagramId: string; roomId: string };
   let fuzz: { diagramId: string; roomId: string };
   let writer: TestProvider;
@@ -118,27 +118,19 @@ describe(`fuzzing every endpoint (seed ${SEED})`, () => {
   let edits = 0;
 
   beforeAll(async () => {
-    server = await newLiveShare();
-    who = await actors(server, "fuzz");
     main = await sharedDiagram(server, who);
     // The fuzz diagram: the owner's, shared for editing with the "stranger" of the main diagram only.
     const fuzzDiagram = await server.api.createDiagram(who.owner.token, "Fuzz");
-    await server.api.request("PUT", `/api/diagrams/${fuzzDiagram}/shares/${who.stranger.userId}`, { token: who.owner.token, body: { permission: "edit" } });
+    await server.api.share(who.owner.token, fuzzDiagram, who.stranger.userId, "edit");
     fuzz = { diagramId: fuzzDiagram, roomId: await server.api.startSession(who.owner.token, fuzzDiagram) };
 
-    writer = newProvider(server.wsUrl, main.roomId, who.editor.token);
-    reader = newProvider(server.wsUrl, main.roomId, who.owner.token);
+    writer = live.connect(main.roomId, who.editor.token);
+    reader = live.connect(main.roomId, who.owner.token);
     await Promise.all([synced(writer), synced(reader)]);
     for (const name of ["users", "orders", "items"]) addTable(writer.doc, name);
     await acknowledged(writer);
-    jsonWatcher = await JsonClient.join(server.wsUrl, who.viewer.token, main.roomId);
+    jsonWatcher = await live.join(main.roomId, who.viewer.token);
     mainRows = rowsOf(await storedState(server.db, main.diagramId));
-  });
-  afterAll(async () => {
-    writer?.destroy();
-    reader?.destroy();
-    jsonWatcher?.destroy();
-    await server?.close();
   });
 
   const rowsOf = (state: string) => {

@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { acknowledged, newProvider, synced } from "../helpers/provider.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
+import type { TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { actors, addTable, serverDoc, sharedDiagram, storedState, tableNames } from "../permissions/fixture.ts";
 import { JsonClient } from "../protocol/json-client.ts";
@@ -17,28 +18,9 @@ function bulkUpdate(prefix: string, count: number): Uint8Array {
 }
 
 describe("limits", () => {
-  let server: TestServer | undefined;
-  const providers: TestProvider[] = [];
-  const clients: RawClient[] = [];
-  const jsons: JsonClient[] = [];
-  afterEach(async () => {
-    for (const j of jsons.splice(0)) j.destroy();
-    for (const p of providers.splice(0)) p.destroy();
-    for (const c of clients.splice(0)) c.close();
-    await server?.close();
-    server = undefined;
-  });
-
-  const connect = (s: TestServer, roomId: string, token: string) => {
-    const p = newProvider(s.wsUrl, roomId, token);
-    providers.push(p);
-    return p;
-  };
-  const open = async (s: TestServer) => {
-    const c = await RawClient.open(s.wsUrl);
-    clients.push(c);
-    return c;
-  };
+  const live = liveShareFixture();
+  const connect = (s: TestServer, roomId: string, token: string) => live.track(newProvider(s.wsUrl, roomId, token));
+  const open = async (s: TestServer) => live.track(await RawClient.open(s.wsUrl));
 
   describe("message size", () => {
     // SPEC: LIM-5
@@ -51,7 +33,7 @@ describe("limits", () => {
 
     // SPEC: LIM-5
     it("closes with 1009 on a larger frame, applies none of it, and the room keeps syncing", async () => {
-      const s = (server = await newLiveShare({ MAX_MESSAGE_BYTES: "4096" }));
+      const s = await live.start({ MAX_MESSAGE_BYTES: "4096" });
       const who = await actors(s, "size");
       const { roomId, diagramId } = await sharedDiagram(s, who);
       const [writer, reader] = [connect(s, roomId, who.editor.token), connect(s, roomId, who.owner.token)];
@@ -83,11 +65,10 @@ describe("limits", () => {
 
     // SPEC: LIM-5
     it("closes a JSON client with 1009 on a larger message and applies none of it", async () => {
-      const s = (server = await newLiveShare({ MAX_MESSAGE_BYTES: "4096" }));
+      const s = await live.start({ MAX_MESSAGE_BYTES: "4096" });
       const who = await actors(s, "json-size");
       const { roomId, diagramId } = await sharedDiagram(s, who);
-      const client = await JsonClient.join(s.wsUrl, who.editor.token, roomId);
-      jsons.push(client);
+      const client = live.track(await JsonClient.join(s.wsUrl, who.editor.token, roomId));
       const before = await storedState(s.db, diagramId);
       client.send({ type: "GraphOp", op: { type: "CreateTable", name: "t", x: 0, y: 0, comment: "c".repeat(5000) } });
       expect((await client.closed()).code).toBe(CloseCode.MessageTooBig);
@@ -98,7 +79,7 @@ describe("limits", () => {
   describe("users per room", () => {
     // SPEC: LIM-6
     it("refuses a user beyond MAX_USERS_PER_ROOM with room-full but admits another tab of a present user", async () => {
-      const s = (server = await newLiveShare({ MAX_USERS_PER_ROOM: "2" }));
+      const s = await live.start({ MAX_USERS_PER_ROOM: "2" });
       const who = await actors(s, "full");
       const { roomId } = await sharedDiagram(s, who);
       const owner = connect(s, roomId, who.owner.token);
@@ -124,7 +105,7 @@ describe("limits", () => {
 
     // SPEC: LIM-6
     it("admits no more than MAX_USERS_PER_ROOM users who connect at the same moment", async () => {
-      const s = (server = await newLiveShare({ MAX_USERS_PER_ROOM: "2" }));
+      const s = await live.start({ MAX_USERS_PER_ROOM: "2" });
       const who = await actors(s, "race");
       const { roomId } = await sharedDiagram(s, who);
       const sockets = await Promise.all([open(s), open(s), open(s)]);
@@ -138,15 +119,13 @@ describe("limits", () => {
 
     // SPEC: LIM-6
     it("counts JSON clients and Yjs clients together", async () => {
-      const s = (server = await newLiveShare({ MAX_USERS_PER_ROOM: "2" }));
+      const s = await live.start({ MAX_USERS_PER_ROOM: "2" });
       const who = await actors(s, "mixed-full");
       const { roomId } = await sharedDiagram(s, who);
       const owner = connect(s, roomId, who.owner.token);
       await synced(owner);
-      const editor = await JsonClient.join(s.wsUrl, who.editor.token, roomId);
-      jsons.push(editor);
-      const viewer = await JsonClient.connect(s.wsUrl);
-      jsons.push(viewer);
+      live.track(await JsonClient.join(s.wsUrl, who.editor.token, roomId));
+      const viewer = live.track(await JsonClient.connect(s.wsUrl));
       viewer.send({ type: "Auth", token: who.viewer.token, room_id: roomId });
       expect(await viewer.next("AuthFailure")).toMatchObject({ reason: CloseReason.RoomFull });
       expect(await viewer.closed()).toEqual({ code: CloseCode.RoomFull, reason: CloseReason.RoomFull });

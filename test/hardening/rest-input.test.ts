@@ -1,26 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
-import { actors, sharedDiagram, storedState, type Actors } from "../permissions/fixture.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
+import type { TestServer } from "../helpers/server.ts";
+import { sharedDiagram, storedState } from "../permissions/fixture.ts";
 import { send as sendRaw } from "./http.ts";
 
 const send = (server: TestServer, options: Parameters<typeof sendRaw>[1]) => sendRaw(server.httpUrl, options);
 
 describe("REST input", () => {
-  let server: TestServer;
-  let who: Actors;
+  const { server, who } = liveShareFixture({ shared: true, users: "rest" });
   let diagramId: string;
   let before: string;
 
   beforeAll(async () => {
-    server = await newLiveShare();
-    who = await actors(server, "rest");
     ({ diagramId } = await sharedDiagram(server, who));
     before = await storedState(server.db, diagramId);
   });
   afterAll(async () => {
     // Nothing below may have touched the diagram.
     expect(await storedState(server.db, diagramId)).toBe(before);
-    await server?.close();
   });
 
   const json = (token?: string) => ({ "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) });

@@ -13,9 +13,9 @@ import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { readSchema } from "../../src/schema-doc/index.ts";
 import { DocumentStore } from "../../src/storage/documents.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import { acknowledged, type TestProvider } from "../helpers/provider.ts";
 import { Random } from "../helpers/random.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { addTable, serverDoc, tableNames } from "../permissions/fixture.ts";
 import { JsonClient } from "../protocol/json-client.ts";
@@ -48,7 +48,8 @@ function awarenessFrame(roomId: string, clientId: number, x: number): Uint8Array
 
 describe(`stateful fuzzing of both endpoints with access changes in between (seed ${SEED})`, () => {
   const random = new Random(SEED);
-  let server: TestServer;
+  const live = liveShareFixture({ shared: true });
+  const { server } = live;
   let owner: { token: string; userId: string };
   let diagramId: string;
   let roomId: string;
@@ -56,7 +57,6 @@ describe(`stateful fuzzing of both endpoints with access changes in between (see
   const users: User[] = [];
 
   beforeAll(async () => {
-    server = await newLiveShare();
     owner = await server.api.login("sf-owner");
     diagramId = await server.api.createDiagram(owner.token, "Stateful fuzz");
     roomId = await server.api.startSession(owner.token, diagramId);
@@ -64,13 +64,10 @@ describe(`stateful fuzzing of both endpoints with access changes in between (see
       const login = await server.api.login(`sf-user-${i}`);
       users.push({ name: `u${i}`, ...login, permission: "none", client: undefined });
     }
-    honest = newProvider(server.wsUrl, roomId, owner.token);
-    await synced(honest);
+    honest = await live.connectSynced(roomId, owner.token);
   });
-  afterAll(async () => {
+  afterAll(() => {
     for (const user of users) close(user);
-    honest?.destroy();
-    await server?.close();
   });
 
   function close(user: User): void {

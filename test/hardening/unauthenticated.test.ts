@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
+import type { TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { actors, sharedDiagram } from "../permissions/fixture.ts";
 import { JsonClient } from "../protocol/json-client.ts";
@@ -25,23 +26,13 @@ function bigAwareness(room: string, bytes: number): Uint8Array {
 }
 
 describe("sockets that have not authenticated", () => {
-  let server: TestServer | undefined;
-  const raws: RawClient[] = [];
-  const jsons: JsonClient[] = [];
-  afterEach(async () => {
+  const live = liveShareFixture();
+  afterEach(() => {
     vi.restoreAllMocks();
-    for (const r of raws.splice(0)) r.close();
-    for (const j of jsons.splice(0)) j.destroy();
-    await server?.close();
-    server = undefined;
   });
 
-  const start = async (env: Record<string, string>) => (server = await newLiveShare(env));
-  const raw = async (s: TestServer) => {
-    const r = await RawClient.open(s.wsUrl);
-    raws.push(r);
-    return r;
-  };
+  const start = (env: Record<string, string>) => live.start(env);
+  const raw = async (s: TestServer) => live.track(await RawClient.open(s.wsUrl));
   const unauthenticated = (s: TestServer) => s.liveshare.core.hocuspocus.configuration.extensions.find((e) => e.extensionName === "unauthenticated-sockets") as unknown as { count: number; bytes: number };
 
   // SPEC: LIM-9
@@ -53,8 +44,7 @@ describe("sockets that have not authenticated", () => {
     const refused = await raw(s);
     expect(await refused.closed()).toEqual({ code: CloseCode.TryAgainLater, reason: CloseReason.TooManyConnections });
     // Both endpoints share the count.
-    const json = await JsonClient.connect(s.wsUrl);
-    jsons.push(json);
+    const json = live.track(await JsonClient.connect(s.wsUrl));
     expect(await json.closed()).toEqual({ code: CloseCode.TryAgainLater, reason: CloseReason.TooManyConnections });
 
     expect(await waiting[0]!.authenticate(roomId, who.viewer.token)).toMatchObject({ type: "authenticated" });
@@ -67,8 +57,7 @@ describe("sockets that have not authenticated", () => {
   it("refuses a socket beyond MAX_UNAUTHENTICATED in all, whatever its address", async () => {
     const s = await start({ MAX_UNAUTHENTICATED: "2" });
     await raw(s);
-    const json = await JsonClient.connect(s.wsUrl);
-    jsons.push(json);
+    live.track(await JsonClient.connect(s.wsUrl));
     const refused = await raw(s);
     expect(await refused.closed()).toEqual({ code: CloseCode.TryAgainLater, reason: CloseReason.TooManyConnections });
     expect(unauthenticated(s).count).toBe(2);
@@ -102,8 +91,7 @@ describe("sockets that have not authenticated", () => {
     const s = await start({ UNAUTHENTICATED_BYTES_PER_SOCKET: String(32 * 1024) });
     const who = await actors(s, "unauth-json");
     const { roomId } = await sharedDiagram(s, who);
-    const json = await JsonClient.connect(s.wsUrl);
-    jsons.push(json);
+    const json = live.track(await JsonClient.connect(s.wsUrl));
     json.send({ type: "Auth", token: who.editor.token, room_id: roomId });
     for (let i = 0; i < 10; i++) json.send({ type: "Awareness", state: { filler: "x".repeat(8 * 1024) } });
     // Sent in the same step as Auth, they arrive while it is being checked (a database round trip).
@@ -123,8 +111,7 @@ describe("sockets that have not authenticated", () => {
     await member.join(roomId, who.viewer.token);
     expect(await idle.closed()).toEqual({ code: CloseCode.Timeout, reason: CloseReason.AuthTimeout });
     expect(member.open).toBe(true);
-    const json = await JsonClient.connect(s.wsUrl);
-    jsons.push(json);
+    const json = live.track(await JsonClient.connect(s.wsUrl));
     expect(await json.closed()).toEqual({ code: CloseCode.Timeout, reason: CloseReason.AuthTimeout });
   });
 

@@ -21,6 +21,11 @@ export class ApiClient {
     return { status: response.status, body: json };
   }
 
+  /** `request` as REST tests write it: `call("PUT", path, token, { permission: "edit" })`. */
+  call(method: string, path: string, token?: string, body?: unknown) {
+    return this.request(method, path, { token, body });
+  }
+
   /** A development token for `username`. */
   async login(username: string): Promise<{ token: string; userId: string }> {
     const { status, body } = await this.request("POST", "/api/dev/token", { body: { username } });
@@ -38,6 +43,19 @@ export class ApiClient {
     const { status, body } = await this.request("POST", "/api/liveshare/sessions", { token, body: { diagram_id: diagramId } });
     if (status !== 201 && status !== 200) throw new Error(`start session failed: ${status} ${JSON.stringify(body)}`);
     return body.room_id;
+  }
+
+  /** Shares the diagram with `userId`, as its owner (holder of `token`). */
+  async share(token: string, diagramId: string, userId: string, permission: "edit" | "view"): Promise<void> {
+    const { status, body } = await this.call("PUT", `/api/diagrams/${diagramId}/shares/${userId}`, token, { permission });
+    if (status !== 200) throw new Error(`share failed: ${status} ${JSON.stringify(body)}`);
+  }
+
+  /** A new user `username` with whom the owner shared the diagram: their token and id. */
+  async member(owner: { token: string; diagramId: string }, username: string, permission: "edit" | "view" = "edit"): Promise<{ token: string; userId: string }> {
+    const user = await this.login(username);
+    await this.share(owner.token, owner.diagramId, user.userId, permission);
+    return user;
   }
 
   /** Owner token, a diagram and a live room in one go. */

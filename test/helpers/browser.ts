@@ -41,15 +41,25 @@ export function browserFixture() {
   afterAll(async () => {
     await browser?.close();
   });
+  /** A person in their own browser context, signed in by the embedding application's `#token=…`. */
+  async function person(server: TestServer, token: string, path: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
+    const context = await browser!.newContext({ viewport });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
+    await page.goto(`${server.httpUrl}${path}#token=${encodeURIComponent(token)}`);
+    return page;
+  }
   return {
-    /** A person in their own browser context, signed in by the embedding application's `#token=…`. */
-    async person(server: TestServer, token: string, path: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
-      const context = await browser!.newContext({ viewport });
-      contexts.push(context);
-      const page = await context.newPage();
-      page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
-      await page.goto(`${server.httpUrl}${path}#token=${encodeURIComponent(token)}`);
-      return page;
+    person,
+    /** Alice owns a diagram with a live room and shares it with Bob (`permission`); both have it open, synced. */
+    async aliceAndBob(server: TestServer, permission: "edit" | "view" = "edit") {
+      const { token, diagramId, roomId } = await server.api.room("alice");
+      const bob = await server.api.member({ token, diagramId }, "bob", permission);
+      const pages = { alice: await person(server, token, editorPath(diagramId, roomId)), bob: await person(server, bob.token, editorPath(diagramId, roomId)) };
+      await synced(pages.alice);
+      await synced(pages.bob);
+      return { ...pages, token, diagramId, roomId };
     },
     async newContext(): Promise<BrowserContext> {
       const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });

@@ -18,6 +18,7 @@ export interface TestServer {
   api: ApiClient;
   db: Database;
   schema: string | undefined;
+  /** Closes the server, then drops and closes its database unless it was given one. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -42,6 +43,7 @@ export async function newLiveShare(env: Record<string, string> = {}, options: { 
   const liveshare = await createLiveShare(config, { db, logger: testLogger });
   const port = await liveshare.listen();
   const httpUrl = `http://127.0.0.1:${port}`;
+  let closing: Promise<void> | undefined;
   return {
     liveshare,
     port,
@@ -50,12 +52,15 @@ export async function newLiveShare(env: Record<string, string> = {}, options: { 
     api: new ApiClient(httpUrl),
     db,
     schema: owned?.schema,
-    async close() {
-      await liveshare.close();
-      if (owned) {
-        if (owned.schema) await db.query(`DROP SCHEMA IF EXISTS "${owned.schema}" CASCADE`).catch(() => {});
-        await db.close();
-      }
+    close() {
+      closing ??= (async () => {
+        await liveshare.close();
+        if (owned) {
+          if (owned.schema) await db.query(`DROP SCHEMA IF EXISTS "${owned.schema}" CASCADE`).catch(() => {});
+          await db.close();
+        }
+      })();
+      return closing;
     },
   };
 }

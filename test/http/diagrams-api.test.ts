@@ -1,28 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { synced } from "../helpers/provider.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { JsonClient } from "../protocol/json-client.ts";
-import { actors, sharedDiagram, type Actors } from "../permissions/fixture.ts";
+import { sharedDiagram } from "../permissions/fixture.ts";
 
 describe("the diagram API a frontend builds on", () => {
-  let server: TestServer;
-  let who: Actors;
-  const providers: TestProvider[] = [];
-  const clients: JsonClient[] = [];
-
-  beforeAll(async () => {
-    server = await newLiveShare();
-    who = await actors(server, "api");
-  });
-  afterEach(() => {
-    for (const p of providers.splice(0)) p.destroy();
-    for (const c of clients.splice(0)) c.destroy();
-  });
-  afterAll(() => server.close());
-
-  const call = (method: string, path: string, token: string, body?: unknown) => server.api.request(method, path, { token, ...(body === undefined ? {} : { body }) });
+  const live = liveShareFixture({ shared: true, users: "api" });
+  const { server, who, call } = live;
   const meta = (doc: Y.Doc) => doc.getMap("meta").toJSON();
 
   // SPEC: REST-15
@@ -36,8 +21,7 @@ describe("the diagram API a frontend builds on", () => {
   it("creates a diagram whose document holds meta.name and meta.schema_version before anyone edits it", async () => {
     const diagramId = await server.api.createDiagram(who.owner.token, "Fresh");
     const roomId = await server.api.startSession(who.owner.token, diagramId);
-    const reader = newProvider(server.wsUrl, roomId, who.owner.token);
-    providers.push(reader);
+    const reader = live.connect(roomId, who.owner.token);
     await synced(reader);
     expect(meta(reader.doc)).toEqual({ name: "Fresh", schema_version: 1 });
   });
@@ -96,8 +80,7 @@ describe("the diagram API a frontend builds on", () => {
   // SPEC: REST-14, DOC-4
   it("renames a diagram as owner or editor, and the live document's meta.name follows in connected clients", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
-    const yjs = newProvider(server.wsUrl, roomId, who.viewer.token);
-    providers.push(yjs);
+    const yjs = live.connect(roomId, who.viewer.token);
     await synced(yjs);
 
     const renamed = await call("PATCH", `/api/diagrams/${diagramId}`, who.editor.token, { name: "Renamed by the editor" });
@@ -112,8 +95,7 @@ describe("the diagram API a frontend builds on", () => {
     yjs.destroy();
     await server.api.request("DELETE", `/api/liveshare/sessions/${roomId}`, { token: who.owner.token });
     const again = await server.api.startSession(who.owner.token, diagramId);
-    const reader = newProvider(server.wsUrl, again, who.owner.token);
-    providers.push(reader);
+    const reader = live.connect(again, who.owner.token);
     await synced(reader);
     expect(meta(reader.doc)).toEqual({ name: "Renamed by the owner", schema_version: 1 });
   });
@@ -123,8 +105,7 @@ describe("the diagram API a frontend builds on", () => {
     const diagramId = await server.api.createDiagram(who.owner.token, "Offline");
     expect((await call("PATCH", `/api/diagrams/${diagramId}`, who.owner.token, { name: "Offline, renamed" })).status).toBe(200);
     const roomId = await server.api.startSession(who.owner.token, diagramId);
-    const reader = newProvider(server.wsUrl, roomId, who.owner.token);
-    providers.push(reader);
+    const reader = live.connect(roomId, who.owner.token);
     await synced(reader);
     expect(meta(reader.doc).name).toBe("Offline, renamed");
   });
@@ -208,32 +189,26 @@ describe("the diagram API a frontend builds on", () => {
 
     // SPEC: REST-16
     it("is switched off by USER_SEARCH=off, and /api/me says so", async () => {
-      const off = await newLiveShare({ USER_SEARCH: "off" });
-      try {
-        const owner = await off.api.login("owner");
-        await off.api.login("other-person");
-        const diagramId = await off.api.createDiagram(owner.token);
-        const refused = await off.api.request("GET", `/api/diagrams/${diagramId}/share-candidates?q=other`, { token: owner.token });
-        expect(refused.status).toBe(404);
-        expect(refused.body.error.code).toBe("not_found");
-        expect((await off.api.request("GET", "/api/me", { token: owner.token })).body.user_search).toBe(false);
-      } finally {
-        await off.close();
-      }
+      const off = await live.start({ USER_SEARCH: "off" });
+      const owner = await off.api.login("owner");
+      await off.api.login("other-person");
+      const diagramId = await off.api.createDiagram(owner.token);
+      const refused = await off.api.request("GET", `/api/diagrams/${diagramId}/share-candidates?q=other`, { token: owner.token });
+      expect(refused.status).toBe(404);
+      expect(refused.body.error.code).toBe("not_found");
+      expect((await off.api.request("GET", "/api/me", { token: owner.token })).body.user_search).toBe(false);
     });
   });
 
   // SPEC: DOC-8
   it("reports the same element versions from /schema whether or not the room is loaded", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
-    const json = await JsonClient.join(server.wsUrl, who.owner.token, roomId);
-    clients.push(json);
+    const json = await live.join(roomId, who.owner.token);
     expect((await json.op({ type: "CreateTable", name: "users", x: 0, y: 0 })).type).toBe("OpApplied");
     json.destroy();
     await waitFor(() => server.liveshare.core.rooms.get(roomId) === undefined, "the room to unload");
     const unloaded = (await call("GET", `/api/diagrams/${diagramId}/schema`, who.owner.token)).body;
-    const owner = newProvider(server.wsUrl, roomId, who.owner.token);
-    providers.push(owner);
+    const owner = live.connect(roomId, who.owner.token);
     await synced(owner);
     const loaded = (await call("GET", `/api/diagrams/${diagramId}/schema`, who.owner.token)).body;
     expect(unloaded.tables.map((t: { name: string; version: number }) => [t.name, t.version])).toEqual([["users", 1]]);

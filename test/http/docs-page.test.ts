@@ -1,19 +1,17 @@
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 
 const CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
 describe("the interactive API docs in a browser", () => {
-  let server: TestServer;
+  const { server } = liveShareFixture({ shared: true });
   let browser: Browser;
   beforeAll(async () => {
-    server = await newLiveShare();
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
   });
 
   it("render every tag and the diagram operations with no request leaving this server, and try one out with a token", { timeout: 90_000 }, async () => {

@@ -1,42 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { acknowledged, synced } from "../helpers/provider.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { JsonClient } from "../protocol/json-client.ts";
-import { actors, addTable, sharedDiagram, tableNames, type Actors } from "../permissions/fixture.ts";
+import { addTable, sharedDiagram, tableNames } from "../permissions/fixture.ts";
 
 describe("link sharing", () => {
-  let server: TestServer;
-  let who: Actors;
-  const providers: TestProvider[] = [];
-  const clients: JsonClient[] = [];
-
-  beforeAll(async () => {
-    server = await newLiveShare();
-    who = await actors(server, "link");
-  });
-  afterEach(() => {
-    for (const p of providers.splice(0)) p.destroy();
-    for (const c of clients.splice(0)) c.destroy();
-  });
-  afterAll(() => server.close());
-
-  const call = (method: string, path: string, token: string, body?: unknown) => server.api.request(method, path, { token, ...(body === undefined ? {} : { body }) });
+  const live = liveShareFixture({ shared: true, users: "link" });
+  const { server, who, call, connect, join } = live;
   const setLink = async (diagramId: string, link_access: string) => {
     const response = await call("PATCH", `/api/diagrams/${diagramId}`, who.owner.token, { link_access });
     expect(response.status).toBe(200);
     expect(response.body.link_access).toBe(link_access);
-  };
-  const connect = (roomId: string, token: string) => {
-    const p = newProvider(server.wsUrl, roomId, token);
-    providers.push(p);
-    return p;
-  };
-  const join = async (roomId: string, token: string) => {
-    const client = await JsonClient.join(server.wsUrl, token, roomId);
-    clients.push(client);
-    return client;
   };
 
   // SPEC: AUTH-14

@@ -1,9 +1,10 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/http/app.ts";
 import { RoomControl } from "../../src/rooms/room-control.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 interface OpenApiDocument {
   openapi: string;
@@ -32,15 +33,14 @@ function documentedRoutes(doc: OpenApiDocument): string[] {
 }
 
 describe("the OpenAPI document", () => {
-  let server: TestServer;
+  const live = liveShareFixture({ shared: true });
+  const { server } = live;
   let doc: OpenApiDocument;
   beforeAll(async () => {
-    server = await newLiveShare();
     const response = await fetch(`${server.httpUrl}/api/openapi.json`);
     expect(response.status).toBe(200);
     doc = (await response.json()) as OpenApiDocument;
   });
-  afterAll(() => server.close());
 
   // SPEC: REST-17
   it("is a valid OpenAPI 3.1 document", async () => {
@@ -57,14 +57,10 @@ describe("the OpenAPI document", () => {
 
   it("describes the development token route in development mode, and every route in production mode too", async () => {
     expect(documentedRoutes(doc)).toContain("post /api/dev/token");
-    const production = await newLiveShare({ AUTH_SECRET: "a-secret-of-at-least-16-characters" });
-    try {
-      const prodDoc = (await (await fetch(`${production.httpUrl}/api/openapi.json`)).json()) as OpenApiDocument;
-      expect(documentedRoutes(prodDoc)).not.toContain("post /api/dev/token");
-      expect(documentedRoutes(prodDoc)).toEqual(servedRoutes(production));
-    } finally {
-      await production.close();
-    }
+    const production = await live.start({ AUTH_SECRET: "a-secret-of-at-least-16-characters" });
+    const prodDoc = (await (await fetch(`${production.httpUrl}/api/openapi.json`)).json()) as OpenApiDocument;
+    expect(documentedRoutes(prodDoc)).not.toContain("post /api/dev/token");
+    expect(documentedRoutes(prodDoc)).toEqual(servedRoutes(production));
   });
 
   it("names every operation with a unique operationId, for client generators", () => {
@@ -88,11 +84,7 @@ describe("the OpenAPI document", () => {
 });
 
 describe("the interactive docs", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await newLiveShare();
-  });
-  afterAll(() => server.close());
+  const { server } = liveShareFixture({ shared: true });
 
   // SPEC: REST-17
   it("load every script and stylesheet from this server, none from the internet", async () => {
@@ -113,14 +105,12 @@ describe("the interactive docs", () => {
 });
 
 describe("the JSON protocol's JSON Schema", () => {
-  let server: TestServer;
+  const { server } = liveShareFixture({ shared: true });
   let validate: (message: unknown) => boolean;
   beforeAll(async () => {
-    server = await newLiveShare();
     const schema = (await (await fetch(`${server.httpUrl}/api/protocol.schema.json`)).json()) as Record<string, unknown>;
     validate = new Ajv2020({ strict: false }).compile(schema);
   });
-  afterAll(() => server.close());
 
   // SPEC: REST-17
   it("accepts the messages of the protocol, client's and server's", () => {

@@ -3,13 +3,14 @@
  * never reaches the room, its peers or the update log, and a bad row already in the log never makes
  * a diagram unloadable. Reproduce the fuzz test's run with FUZZ_SEED=<seed>.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
 import { DocumentStore } from "../../src/storage/documents.ts";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newDatabase, newLiveShare, type TestServer } from "../helpers/server.ts";
+import { acknowledged, newProvider, synced } from "../helpers/provider.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
+import type { TestServer } from "../helpers/server.ts";
 import { Random } from "../helpers/random.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { RawClient, frames, isSyncStatus } from "../hardening/raw-client.ts";
@@ -25,39 +26,12 @@ const SEED = Number(process.env.FUZZ_SEED ?? 0x1414);
 const FUZZ_UPDATES = Number(process.env.FUZZ_UPDATES ?? 2000);
 
 describe("updates that decode but do not apply", () => {
-  let server: TestServer | undefined;
-  let spare: { db: Database; schema: string | undefined } | undefined;
-  const providers: TestProvider[] = [];
-  const raws: RawClient[] = [];
-  const jsons: JsonClient[] = [];
-  afterEach(async () => {
-    for (const p of providers.splice(0)) p.destroy();
-    for (const r of raws.splice(0)) r.close();
-    for (const j of jsons.splice(0)) j.destroy();
-    await server?.close();
-    server = undefined;
-    if (spare) {
-      if (spare.schema) await spare.db.query(`DROP SCHEMA IF EXISTS "${spare.schema}" CASCADE`).catch(() => {});
-      await spare.db.close();
-      spare = undefined;
-    }
-  });
+  const live = liveShareFixture();
 
   // The fuzzer sends far more than the Critical budget allows: it is not what is under test here.
-  const start = async (db?: Database) => {
-    server = await newLiveShare({ CRITICAL_BURST: "100000", CRITICAL_PER_SECOND: "100000" }, db ? { db } : {});
-    return server;
-  };
-  const connect = (s: TestServer, roomId: string, token: string) => {
-    const p = newProvider(s.wsUrl, roomId, token);
-    providers.push(p);
-    return p;
-  };
-  const raw = async (s: TestServer) => {
-    const r = await RawClient.open(s.wsUrl);
-    raws.push(r);
-    return r;
-  };
+  const start = (db?: Database) => live.start({ CRITICAL_BURST: "100000", CRITICAL_PER_SECOND: "100000" }, { db });
+  const connect = (s: TestServer, roomId: string, token: string) => live.track(newProvider(s.wsUrl, roomId, token));
+  const raw = async (s: TestServer) => live.track(await RawClient.open(s.wsUrl));
   const metric = async (s: TestServer, name: string, labels: Record<string, string> = {}) => (await scrape(`${s.httpUrl}/metrics`)).value(name, labels);
 
   /** An owner and an editor in a shared room, the owner's provider synced, with one table in it. */
@@ -128,8 +102,7 @@ describe("updates that decode but do not apply", () => {
     const schema = await s.api.request("GET", `/api/diagrams/${diagramId}/schema`, { token: who.owner.token });
     expect(schema.status).toBe(200);
     expect(schema.body.tables.map((t: { name: string }) => t.name).sort()).toEqual(["honest", "later", "latest"]);
-    const json = await JsonClient.join(s.wsUrl, who.viewer.token, roomId);
-    jsons.push(json);
+    const json = live.track(await JsonClient.join(s.wsUrl, who.viewer.token, roomId));
     expect([...json.tables.values()].map((t) => t.name).sort()).toEqual(["honest", "later", "latest"]);
     const reader = connect(s, roomId, who.editor.token);
     await synced(reader);
@@ -163,8 +136,7 @@ describe("updates that decode but do not apply", () => {
     const provider = connect(s, roomId, who.owner.token);
     await waitFor(() => provider.authFailure !== undefined, "the provider to be refused");
     expect(provider.authFailure).toBe(CloseReason.RoomUnavailable);
-    const json = await JsonClient.connect(s.wsUrl);
-    jsons.push(json);
+    const json = live.track(await JsonClient.connect(s.wsUrl));
     json.send({ type: "Auth", token: who.owner.token, room_id: roomId });
     expect((await json.next("AuthFailure")).reason).toBe(CloseReason.RoomUnavailable);
     await waitFor(() => json.closeEvent !== undefined, "the JSON socket to close");
@@ -172,8 +144,7 @@ describe("updates that decode but do not apply", () => {
   });
 
   it(`keeps every honest table through ${FUZZ_UPDATES} mutated updates from an editor, in the live room, after a restart and after compaction (seed ${SEED})`, async () => {
-    spare = await newDatabase();
-    const s = await start(spare.db);
+    const s = await start();
     const { who, diagramId, roomId, owner } = await room(s);
     const random = new Random(SEED);
     // The fuzzer's edits: real updates of random operations on its own replica, to mutate.
@@ -242,10 +213,9 @@ describe("updates that decode but do not apply", () => {
     expect(readSchema(newcomer.doc)).toEqual(readSchema(serverDoc(s, roomId)!));
 
     // A restart on the same database: the room loads from the log with every honest table.
-    for (const p of providers.splice(0)) p.destroy();
-    await s.close();
-    server = undefined;
-    const restarted = await start(spare.db);
+    for (const p of [owner, newcomer]) p.destroy();
+    await s.liveshare.close();
+    const restarted = await start(s.db);
     const schema = await restarted.api.request("GET", `/api/diagrams/${diagramId}/schema`, { token: who.owner.token });
     expect(schema.status).toBe(200);
     const reader = connect(restarted, roomId, who.owner.token);

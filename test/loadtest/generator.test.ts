@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { runTarget, type RunOptions } from "../../bench/loadtest/run.ts";
 import { readProc } from "../../bench/loadtest/proc-stats.ts";
 import { scenarioChart } from "../../bench/loadtest/chart.ts";
-import { newLiveShare } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 
 /** A handful of users for ~3 s: enough to exercise every path, small enough for a 2-core CI machine. */
 function smallRun(overrides: Partial<RunOptions> = {}): RunOptions {
@@ -32,27 +32,25 @@ function smallRun(overrides: Partial<RunOptions> = {}): RunOptions {
 }
 
 describe("the load generator", () => {
+  const live = liveShareFixture();
+
   it("drives raw Yjs users and a JSON-protocol user through LiveShare's REST path and reports their edits delivered to the other users of each room", async () => {
-    const server = await newLiveShare();
-    try {
-      const result = await runTarget("liveshare", smallRun({ url: server.httpUrl, jsonClients: 1 }));
-      expect(result.setup.ready).toBe(4);
-      expect(result.edits.sent).toBeGreaterThan(0);
-      // Rooms of two: every edit has exactly one receiver.
-      expect(result.edits.pairs).toBe(result.edits.sent);
-      expect(result.edits.delivered).toBeGreaterThan(0);
-      expect(result.edits.latencyMs.count).toBe(result.edits.pairs);
-      expect(result.presence.msgsPerClientPerSecond).toBeGreaterThan(0);
-      // User 0 speaks JSON and shares room 0 with Yjs user 2.
-      expect(Object.keys(result.edits.byProtocol).sort()).toEqual(["json→yjs", "yjs→json", "yjs→yjs"]);
-      expect(result.edits.byProtocol["json→yjs"]!.delivered).toBeGreaterThan(0);
-      expect(result.edits.byProtocol["yjs→json"]!.delivered).toBeGreaterThan(0);
-      expect(result.server.source).toBe("/metrics");
-      expect(result.errors).toMatchObject({ disconnects: 0, failedUsers: 0 });
-      expect(result.errors.samples).toEqual([]);
-    } finally {
-      await server.close();
-    }
+    const server = await live.start();
+    const result = await runTarget("liveshare", smallRun({ url: server.httpUrl, jsonClients: 1 }));
+    expect(result.setup.ready).toBe(4);
+    expect(result.edits.sent).toBeGreaterThan(0);
+    // Rooms of two: every edit has exactly one receiver.
+    expect(result.edits.pairs).toBe(result.edits.sent);
+    expect(result.edits.delivered).toBeGreaterThan(0);
+    expect(result.edits.latencyMs.count).toBe(result.edits.pairs);
+    expect(result.presence.msgsPerClientPerSecond).toBeGreaterThan(0);
+    // User 0 speaks JSON and shares room 0 with Yjs user 2.
+    expect(Object.keys(result.edits.byProtocol).sort()).toEqual(["json→yjs", "yjs→json", "yjs→yjs"]);
+    expect(result.edits.byProtocol["json→yjs"]!.delivered).toBeGreaterThan(0);
+    expect(result.edits.byProtocol["yjs→json"]!.delivered).toBeGreaterThan(0);
+    expect(result.server.source).toBe("/metrics");
+    expect(result.errors).toMatchObject({ disconnects: 0, failedUsers: 0 });
+    expect(result.errors.samples).toEqual([]);
   });
 
   it("runs the same users against bare Hocuspocus in a child process and leaves no process behind", async () => {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { applyOperation } from "../../src/schema-doc/index.ts";
 import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { scrape, type Scrape } from "./prom-text.ts";
 import { RawYjsClient } from "./raw-client.ts";
@@ -22,13 +22,12 @@ const VOCABULARY: Record<string, readonly string[] | null> = {
 };
 
 describe("metric labels after traffic in several rooms", () => {
-  let server: TestServer;
+  const { server } = liveShareFixture({ shared: true });
   let metrics: Scrape;
   /** Every id and name the traffic used: none may show up in a label value. */
   const secrets: string[] = [];
 
   beforeAll(async () => {
-    server = await newLiveShare();
     const providers: TestProvider[] = [];
     const jsonClients: JsonClient[] = [];
     for (let i = 0; i < 3; i++) {
@@ -60,9 +59,6 @@ describe("metric labels after traffic in several rooms", () => {
     for (const c of jsonClients) c.destroy();
     await waitFor(async () => (await scrape(`${server.httpUrl}/metrics`)).value("liveshare_active_sessions_total") === 0, "every room to empty");
     metrics = await scrape(`${server.httpUrl}/metrics`);
-  });
-  afterAll(async () => {
-    await server?.close();
   });
 
   // SPEC: REST-12

@@ -1,36 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { applyOperation } from "../../src/schema-doc/index.ts";
 import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { parsePrometheusText, scrape, type Scrape } from "./prom-text.ts";
 import { RawYjsClient } from "./raw-client.ts";
-import { JsonClient } from "../protocol/json-client.ts";
 
 const YJS = { protocol: "yjs" };
 const SYNC = { message_type: "sync", priority: "critical" };
 
 describe("metrics from real traffic", () => {
-  let server: TestServer;
-  const providers: TestProvider[] = [];
-  const servers: TestServer[] = [];
-  const clients: JsonClient[] = [];
-  afterEach(async () => {
-    for (const p of providers.splice(0)) p.destroy();
-    for (const c of clients.splice(0)) c.destroy();
-    for (const s of servers.splice(0)) await s.close();
-  });
-  const start = async (env: Record<string, string> = {}) => {
-    const started = await newLiveShare(env);
-    servers.push(started);
-    return started;
-  };
-
-  const connect = (roomId: string, token: string) => {
-    const p = newProvider(server.wsUrl, roomId, token);
-    providers.push(p);
-    return p;
-  };
+  const live = liveShareFixture();
+  const { server, connect } = live;
   const metrics = () => scrape(`${server.httpUrl}/metrics`);
   /** Scrapes until `check` holds for a scrape, and returns that scrape. */
   const metricsWhen = async (check: (m: Scrape) => boolean, what: string): Promise<Scrape> => {
@@ -41,7 +22,7 @@ describe("metrics from real traffic", () => {
   const createTable = (p: TestProvider, name: string) => applyOperation(p.doc, { type: "CreateTable", name, x: 0, y: 0, columns: [] }, "test");
 
   it("counts joins and leaves, and brings connections and active sessions back down when users leave", async () => {
-    server = await start();
+    await live.start();
     const first = await server.api.room("alice");
     const second = await server.api.room("bob");
     const [a, b, c] = [connect(first.roomId, first.token), connect(first.roomId, first.token), connect(second.roomId, second.token)];
@@ -69,7 +50,7 @@ describe("metrics from real traffic", () => {
   });
 
   it("starts a new session when a room that emptied fills again", async () => {
-    server = await start();
+    await live.start();
     const { roomId, token } = await server.api.room();
     const a = connect(roomId, token);
     await synced(a);
@@ -82,7 +63,7 @@ describe("metrics from real traffic", () => {
   });
 
   it("counts received and sent frames and their bytes by message type", async () => {
-    server = await start();
+    await live.start();
     const { roomId, token } = await server.api.room();
     const [a, b] = [connect(roomId, token), connect(roomId, token)];
     await Promise.all([synced(a), synced(b)]);
@@ -109,7 +90,7 @@ describe("metrics from real traffic", () => {
   });
 
   it("observes the receive-to-fan-out latency of every document update", async () => {
-    server = await start();
+    await live.start();
     const { roomId, token } = await server.api.room();
     const [a, b] = [connect(roomId, token), connect(roomId, token)];
     await Promise.all([synced(a), synced(b)]);
@@ -130,12 +111,11 @@ describe("metrics from real traffic", () => {
   });
 
   it("counts JSON clients beside Yjs clients in one room, and their schema broadcasts", async () => {
-    server = await start();
+    await live.start();
     const { roomId, token } = await server.api.room();
     const yjs = connect(roomId, token);
     await synced(yjs);
-    const json = await JsonClient.join(server.wsUrl, token, roomId);
-    clients.push(json);
+    const json = await live.join(roomId, token);
 
     const both = await metricsWhen((m) => m.value("liveshare_connections", { protocol: "json" }) === 1, "the JSON client to be counted");
     expect(both.value("liveshare_connections", YJS)).toBe(1);
@@ -165,10 +145,9 @@ describe("metrics from real traffic", () => {
   });
 
   it("counts a room only JSON clients are in as an active session until they leave", async () => {
-    server = await start();
+    await live.start();
     const { roomId, token } = await server.api.room();
-    const json = await JsonClient.join(server.wsUrl, token, roomId);
-    clients.push(json);
+    const json = await live.join(roomId, token);
     await metricsWhen((m) => m.value("liveshare_active_sessions_total") === 1, "the JSON-only room to be active");
     json.destroy();
     const after = await metricsWhen((m) => m.value("liveshare_active_sessions_total") === 0, "the JSON-only room to empty");
@@ -177,7 +156,7 @@ describe("metrics from real traffic", () => {
   });
 
   it("ends a session with outcome error when its last connection is closed for a malformed update", async () => {
-    server = await start();
+    await live.start();
     const { roomId, token } = await server.api.room();
     const client = await RawYjsClient.connect(server.wsUrl, roomId, token);
     await metricsWhen((m) => m.value("liveshare_connections", YJS) === 1, "the raw client to join");
@@ -191,7 +170,7 @@ describe("metrics from real traffic", () => {
   });
 
   it("ends a session with outcome timeout when its last connection is lost without a close", async () => {
-    server = await start();
+    await live.start();
     const { roomId, token } = await server.api.room();
     const client = await RawYjsClient.connect(server.wsUrl, roomId, token);
     await metricsWhen((m) => m.value("liveshare_connections", YJS) === 1, "the raw client to join");
@@ -203,7 +182,7 @@ describe("metrics from real traffic", () => {
   });
 
   it("ends the sessions open at shutdown with outcome normal", async () => {
-    const own = await newLiveShare();
+    const own = await live.start();
     const { roomId, token } = await own.api.room();
     const p = newProvider(own.wsUrl, roomId, token);
     try {
@@ -221,7 +200,7 @@ describe("metrics from real traffic", () => {
 
   // SPEC: REST-11
   it("serves the same registry on METRICS_PORT, and nothing else there", async () => {
-    server = await start({ METRICS_PORT: "0" });
+    await live.start({ METRICS_PORT: "0" });
     const port = server.liveshare.metricsPort;
     expect(port).toBeTypeOf("number");
     expect(port).not.toBe(server.port);
@@ -238,7 +217,7 @@ describe("metrics from real traffic", () => {
   });
 
   it("stops serving METRICS_PORT when the server closes", async () => {
-    const own = await newLiveShare({ METRICS_PORT: "0" });
+    const own = await live.start({ METRICS_PORT: "0" });
     const url = `http://127.0.0.1:${own.liveshare.metricsPort}/metrics`;
     try {
       expect((await fetch(url)).status).toBe(200);

@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { scrape, type Scrape } from "./prom-text.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -39,14 +39,10 @@ const promtool = spawnSync("promtool", ["--version"]).error === undefined;
 const PROMTOOL_MISSING = "promtool is not installed (Debian: apt-get install -y --no-install-recommends prometheus)";
 
 describe("the Grafana dashboard and the Prometheus alert rules", () => {
-  let server: TestServer;
+  const { server } = liveShareFixture({ shared: true });
   let metrics: Scrape;
   beforeAll(async () => {
-    server = await newLiveShare();
     metrics = await scrape(`${server.httpUrl}/metrics`);
-  });
-  afterAll(async () => {
-    await server?.close();
   });
 
   it("name only metrics that /metrics declares with a HELP line", () => {

@@ -1,19 +1,23 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { applyOperation } from "../../src/schema-doc/index.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
-import { acknowledged, synced } from "../helpers/provider.ts";
-import { JsonClient } from "../protocol/json-client.ts";
+import { acknowledged } from "../helpers/provider.ts";
 
 describe("a session's message_count and last_message_at", () => {
   const live = liveShareFixture();
-  const jsonClients: JsonClient[] = [];
-  afterEach(() => {
-    for (const client of jsonClients.splice(0)) client.destroy();
-  });
   const session = async (roomId: string, token: string) => {
     const { status, body } = await live.server.api.request("GET", `/api/liveshare/sessions/${roomId}`, { token });
     expect(status).toBe(200);
     return body as { message_count: number; last_message_at: string | null };
+  };
+  /** A server flushing counts every `flushMs`, and an owner's Yjs client whose one edit was acknowledged. */
+  const afterOneEdit = async (flushMs: string) => {
+    const server = await live.start({ MESSAGE_COUNT_FLUSH_MS: flushMs });
+    const { token, roomId } = await server.api.room();
+    const yjs = await live.connectSynced(roomId, token);
+    applyOperation(yjs.doc, { type: "CreateTable", name: "t", x: 0, y: 0 }, "t");
+    await acknowledged(yjs);
+    return { server, token, roomId };
   };
 
   // SPEC: REST-6
@@ -23,12 +27,10 @@ describe("a session's message_count and last_message_at", () => {
     expect(await session(roomId, token)).toMatchObject({ message_count: 0, last_message_at: null });
 
     const started = Date.now();
-    const yjs = live.connect(roomId, token);
-    await synced(yjs);
+    const yjs = await live.connectSynced(roomId, token);
     applyOperation(yjs.doc, { type: "CreateTable", name: "from yjs", x: 0, y: 0 }, "t");
     await acknowledged(yjs);
-    const json = await JsonClient.join(server.wsUrl, token, roomId);
-    jsonClients.push(json);
+    const json = await live.join(roomId, token);
     expect((await json.op({ type: "CreateTable", name: "from json", x: 1, y: 1 })).type).toBe("OpApplied");
     await server.liveshare.core.messageCounts.flush();
 
@@ -45,8 +47,7 @@ describe("a session's message_count and last_message_at", () => {
   it("writes the counts in batches, not once per message", async () => {
     const server = await live.start({ MESSAGE_COUNT_FLUSH_MS: "3600000" });
     const { token, roomId } = await server.api.room();
-    const yjs = live.connect(roomId, token);
-    await synced(yjs);
+    const yjs = await live.connectSynced(roomId, token);
     for (let i = 0; i < 20; i++) {
       applyOperation(yjs.doc, { type: "CreateTable", name: `t${i}`, x: i, y: 0 }, "t");
       await acknowledged(yjs);
@@ -59,12 +60,7 @@ describe("a session's message_count and last_message_at", () => {
   });
 
   it("writes what is left when the server stops", async () => {
-    const server = await live.start({ MESSAGE_COUNT_FLUSH_MS: "3600000" });
-    const { token, roomId } = await server.api.room();
-    const yjs = live.connect(roomId, token);
-    await synced(yjs);
-    applyOperation(yjs.doc, { type: "CreateTable", name: "t", x: 0, y: 0 }, "t");
-    await acknowledged(yjs);
+    const { server, roomId } = await afterOneEdit("3600000");
 
     await server.liveshare.close();
 
@@ -74,12 +70,7 @@ describe("a session's message_count and last_message_at", () => {
   });
 
   it("is written every MESSAGE_COUNT_FLUSH_MS on its own", async () => {
-    const server = await live.start({ MESSAGE_COUNT_FLUSH_MS: "50" });
-    const { token, roomId } = await server.api.room();
-    const yjs = live.connect(roomId, token);
-    await synced(yjs);
-    applyOperation(yjs.doc, { type: "CreateTable", name: "t", x: 0, y: 0 }, "t");
-    await acknowledged(yjs);
+    const { token, roomId } = await afterOneEdit("50");
     await expect.poll(async () => (await session(roomId, token)).message_count).toBeGreaterThan(0);
   });
 });

@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { synced } from "../helpers/provider.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { JsonClient } from "../protocol/json-client.ts";
-import { RawClient, isClose } from "../hardening/raw-client.ts";
+import { isClose } from "../hardening/raw-client.ts";
 
 describe("graceful shutdown", () => {
   const live = liveShareFixture();
@@ -16,14 +15,13 @@ describe("graceful shutdown", () => {
     await synced(yjs);
     const socketCloses: { code: number; reason: string }[] = [];
     yjs.socket.on("close", ({ event }: { event: { code: number; reason: string } }) => socketCloses.push({ code: event.code, reason: event.reason }));
-    const json = await JsonClient.join(server.wsUrl, token, roomId);
+    const json = await live.join(roomId, token);
 
     await server.liveshare.close();
 
     expect(await json.closed()).toEqual({ code: 4001, reason: "server-shutdown" });
     await waitFor(() => socketCloses.length > 0, "the Yjs socket to close");
     expect(socketCloses[0]).toEqual({ code: 4001, reason: "server-shutdown" });
-    json.destroy();
   });
 
   // SPEC: CLOSE-6
@@ -31,7 +29,7 @@ describe("graceful shutdown", () => {
     const server = await live.start();
     const first = await server.api.room();
     const second = await server.api.room();
-    const socket = await RawClient.open(server.wsUrl);
+    const socket = await live.raw();
     expect(await socket.join(first.roomId, first.token)).toMatchObject({ type: "authenticated" });
     expect(await socket.join(second.roomId, second.token)).toMatchObject({ type: "authenticated" });
 

@@ -3,49 +3,17 @@ import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
 import type { Database } from "../../src/storage/database.ts";
 import { DocumentStore } from "../../src/storage/documents.ts";
 import type { TestServer } from "../helpers/server.ts";
+import type { Actors } from "../helpers/users.ts";
 
-export interface Actor {
-  token: string;
-  userId: string;
-}
+export type { Actor, Actors } from "../helpers/users.ts";
+export { actors, sharedDiagram } from "../helpers/users.ts";
 
 /** The four kinds of authenticated caller, plus "none" (no token at all). */
-export interface Actors {
-  owner: Actor;
-  editor: Actor;
-  viewer: Actor;
-  stranger: Actor;
-}
-
 export type RoleName = keyof Actors | "none";
 export const ROLES: readonly RoleName[] = ["owner", "editor", "viewer", "stranger", "none"];
 
-export async function actors(server: TestServer, prefix = "p"): Promise<Actors> {
-  const [owner, editor, viewer, stranger] = await Promise.all(
-    ["owner", "editor", "viewer", "stranger"].map((name) => server.api.login(`${prefix}-${name}`)),
-  );
-  return { owner: owner!, editor: editor!, viewer: viewer!, stranger: stranger! };
-}
-
 export function tokenOf(who: Actors, role: RoleName): string | undefined {
   return role === "none" ? undefined : who[role].token;
-}
-
-/** A diagram owned by `owner`, shared edit with `editor` and view with `viewer`, with a live room. */
-export async function sharedDiagram(server: TestServer, who: Actors): Promise<{ diagramId: string; roomId: string }> {
-  const diagramId = await server.api.createDiagram(who.owner.token, "Permissions");
-  for (const [actor, permission] of [
-    [who.editor, "edit"],
-    [who.viewer, "view"],
-  ] as const) {
-    const { status } = await server.api.request("PUT", `/api/diagrams/${diagramId}/shares/${actor.userId}`, {
-      token: who.owner.token,
-      body: { permission },
-    });
-    if (status !== 200) throw new Error(`share failed: ${status}`);
-  }
-  const roomId = await server.api.startSession(who.owner.token, diagramId);
-  return { diagramId, roomId };
 }
 
 /**

@@ -1,13 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { describe, expect, it } from "vitest";
+import { acknowledged, synced } from "../helpers/provider.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { RawClient, frames, isSyncStatus } from "../hardening/raw-client.ts";
-import { actors, addTable, ROLES, serverDoc, sharedDiagram, storedState, tableNames, tokenOf, type Actors, type RoleName } from "./fixture.ts";
+import { frames, isSyncStatus } from "../hardening/raw-client.ts";
+import { addTable, ROLES, serverDoc, sharedDiagram, storedState, tableNames, tokenOf, type Actors, type RoleName } from "./fixture.ts";
 import { recordFrames, refusedUpdates } from "./observe.ts";
 import * as Y from "yjs";
 import { CloseCode } from "../../src/close-codes.ts";
-import { JsonClient } from "../protocol/json-client.ts";
 
 interface Ctx {
   who: Actors;
@@ -33,30 +32,10 @@ const readable = { owner: 200, editor: 200, viewer: 200, stranger: 403, none: 40
 const ownerOnly = (ok: number) => ({ owner: ok, editor: 403, viewer: 403, stranger: 403, none: 401 });
 
 describe("the permission matrix", () => {
-  let server: TestServer;
-  let who: Actors;
-  const providers: TestProvider[] = [];
-  const raws: RawClient[] = [];
-  const jsons: JsonClient[] = [];
+  const live = liveShareFixture({ shared: true, users: "matrix" });
+  const { server, who } = live;
 
-  beforeAll(async () => {
-    server = await newLiveShare();
-    who = await actors(server, "matrix");
-  });
-  afterEach(() => {
-    for (const p of providers.splice(0)) p.destroy();
-    for (const r of raws.splice(0)) r.close();
-    for (const j of jsons.splice(0)) j.destroy();
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-
-  const connect = (roomId: string, token: string | undefined, doc?: Y.Doc) => {
-    const p = newProvider(server.wsUrl, roomId, token ?? "", doc);
-    providers.push(p);
-    return p;
-  };
+  const connect = (roomId: string, token: string | undefined, doc?: Y.Doc) => live.connect(roomId, token ?? "", doc);
   const fresh = async (): Promise<Ctx> => ({ who, ...(await sharedDiagram(server, who)), thirdUserId: crypto.randomUUID() });
   const sql = (text: string, params: unknown[]) => server.db.query(text, params);
 
@@ -244,8 +223,7 @@ describe("the permission matrix", () => {
     // SPEC: AUTH-7
     it("answers a raw read-only client's update and sync step 2 with SyncStatus(false) and applies neither", async () => {
       const { roomId, diagramId } = await fresh();
-      const raw = await RawClient.open(server.wsUrl);
-      raws.push(raw);
+      const raw = await live.raw();
       expect(await raw.authenticate(roomId, who.viewer.token)).toMatchObject({ type: "authenticated", scope: "readonly" });
       const before = await storedState(server.db, diagramId);
       const doc = new Y.Doc();
@@ -265,8 +243,7 @@ describe("the permission matrix", () => {
       // SPEC: AUTH-12, CLOSE-2
       it(`applies nothing a refused ${role === "none" ? "client without a token" : role} sends after the refusal`, async () => {
         const { roomId, diagramId } = await fresh();
-        const raw = await RawClient.open(server.wsUrl);
-        raws.push(raw);
+        const raw = await live.raw();
         expect(await raw.authenticate(roomId, tokenOf(who, role) ?? "")).toMatchObject({ type: "permission-denied" });
         const before = await storedState(server.db, diagramId);
         const doc = new Y.Doc();
@@ -291,8 +268,7 @@ describe("the permission matrix", () => {
       none: { refused: "missing-token", code: CloseCode.Unauthorized },
     };
     const jsonClient = async () => {
-      const client = await JsonClient.connect(server.wsUrl);
-      jsons.push(client);
+      const client = await live.openJson();
       return client;
     };
 
@@ -324,8 +300,7 @@ describe("the permission matrix", () => {
         const { roomId, diagramId } = await fresh();
         const yjs = connect(roomId, who.viewer.token);
         await synced(yjs);
-        const client = await JsonClient.join(server.wsUrl, who[role].token, roomId);
-        jsons.push(client);
+        const client = await live.join(roomId, who[role].token);
         expect(await client.op({ type: "CreateTable", name: `json-${role}`, x: 1, y: 2 })).toMatchObject({ type: "OpApplied" });
         await waitFor(() => tableNames(yjs.doc).includes(`json-${role}`), "the JSON edit to reach the Yjs client");
         const logged = await server.db.query<{ user_id: string }>("SELECT user_id FROM diagram_updates WHERE diagram_id = $1", [diagramId]);
@@ -341,8 +316,7 @@ describe("the permission matrix", () => {
       addTable(owner.doc, "original");
       await acknowledged(owner);
       const before = await storedState(server.db, diagramId);
-      const viewer = await JsonClient.join(server.wsUrl, who.viewer.token, roomId);
-      jsons.push(viewer);
+      const viewer = await live.join(roomId, who.viewer.token);
       const tableId = viewer.schema().tables[0]!.id;
       for (const op of [
         { type: "CreateTable", name: "viewer-table", x: 0, y: 0 },

@@ -7,14 +7,15 @@
  * edit must never be applied or stored with the old role.
  */
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/env.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newDatabase, newLiveShare, type TestServer } from "../helpers/server.ts";
+import { acknowledged, newProvider, synced } from "../helpers/provider.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
+import type { TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { RawClient, frames, isSyncStatus } from "../hardening/raw-client.ts";
+import { frames, isSyncStatus } from "../hardening/raw-client.ts";
 import { JsonClient } from "../protocol/json-client.ts";
 import { actors, addTable, serverDoc, sharedDiagram, storedDocument, tableNames, type Actors } from "./fixture.ts";
 
@@ -44,24 +45,8 @@ type Change = "share removed" | "downgraded to view" | "session ended";
 const CHANGES: readonly Change[] = ["share removed", "downgraded to view", "session ended"];
 
 describe("access changes racing authentication", () => {
-  let server: TestServer;
-  let who: Actors;
-  const providers: TestProvider[] = [];
-  const raws: RawClient[] = [];
-  const jsons: JsonClient[] = [];
-
-  beforeAll(async () => {
-    server = await newLiveShare();
-    who = await actors(server, "race");
-  });
-  afterEach(() => {
-    for (const p of providers.splice(0)) p.destroy();
-    for (const r of raws.splice(0)) r.close();
-    for (const j of jsons.splice(0)) j.destroy();
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  // Not named `live`: the tests call the room's loaded document that.
+  const { server, who, raw, openJson, join } = liveShareFixture({ shared: true, users: "race" });
 
   /** Makes the change through the REST API, as the owner would. */
   const change = async (what: Change, diagramId: string, roomId: string) => {
@@ -98,8 +83,7 @@ describe("access changes racing authentication", () => {
     it(`JSON: ${what} while an editor's Auth waits for the room to load — the editor never acts as an editor`, async () => {
       const { diagramId, roomId } = await coldRoom();
       const lock = await holdRoomLoads(server.schema!);
-      const client = await JsonClient.connect(server.wsUrl);
-      jsons.push(client);
+      const client = await openJson();
       try {
         client.send({ type: "Auth", token: who.editor.token, room_id: roomId });
         client.send({ type: "GraphOp", op: { type: "CreateTable", name: "queued-before-auth", x: 0, y: 0 }, request_id: "queued" });
@@ -129,8 +113,7 @@ describe("access changes racing authentication", () => {
     it(`Yjs: ${what} while an editor's connection waits for the room to load — its queued edit is never applied`, async () => {
       const { diagramId, roomId } = await coldRoom();
       const lock = await holdRoomLoads(server.schema!);
-      const client = await RawClient.open(server.wsUrl);
-      raws.push(client);
+      const client = await raw();
       const edit = new Y.Doc();
       addTable(edit, "queued-before-auth");
       try {
@@ -158,8 +141,7 @@ describe("access changes racing authentication", () => {
 
   it("JSON: an edit whose diagram was deleted meanwhile (by another instance) is never acknowledged as applied", async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
-    const client = await JsonClient.join(server.wsUrl, who.editor.token, roomId);
-    jsons.push(client);
+    const client = await join(roomId, who.editor.token);
     // Another instance deleted it: this one hears of it only through its control event, later.
     await server.db.query("DELETE FROM diagrams WHERE id = $1", [diagramId]);
     client.send({ type: "GraphOp", op: { type: "CreateTable", name: "never-stored", x: 0, y: 0 }, request_id: "r1" });
@@ -169,35 +151,22 @@ describe("access changes racing authentication", () => {
 });
 
 describe("access changes across instances", () => {
-  let spare: Awaited<ReturnType<typeof newDatabase>>;
+  const live = liveShareFixture();
   let a: TestServer;
   let b: TestServer;
   let who: Actors;
-  const providers: TestProvider[] = [];
-  const jsons: JsonClient[] = [];
 
   beforeAll(async () => {
-    spare = await newDatabase();
-    a = await newLiveShare({ REDIS_URL: TEST_REDIS_URL }, { db: spare.db });
-    b = await newLiveShare({ REDIS_URL: TEST_REDIS_URL }, { db: spare.db });
+    a = await live.start({ REDIS_URL: TEST_REDIS_URL });
+    b = await live.start({ REDIS_URL: TEST_REDIS_URL }, { db: a.db });
     who = await actors(a, "cluster-race");
-  });
-  afterAll(async () => {
-    for (const p of providers.splice(0)) p.destroy();
-    for (const j of jsons.splice(0)) j.destroy();
-    await a?.close();
-    await b?.close();
-    if (spare?.schema) await spare.db.query(`DROP SCHEMA IF EXISTS "${spare.schema}" CASCADE`).catch(() => {});
-    await spare?.db.close();
   });
 
   it("has applied a removed share on every instance by the time the REST call returns", async () => {
     const { diagramId, roomId } = await sharedDiagram(a, who);
-    const yjs = newProvider(b.wsUrl, roomId, who.editor.token);
-    providers.push(yjs);
+    const yjs = live.track(newProvider(b.wsUrl, roomId, who.editor.token));
     await synced(yjs);
-    const json = await JsonClient.join(b.wsUrl, who.editor.token, roomId);
-    jsons.push(json);
+    const json = live.track(await JsonClient.join(b.wsUrl, who.editor.token, roomId));
     expect(b.liveshare.core.rooms.usersPresent(roomId).map((u) => u.user_id)).toEqual([who.editor.userId]);
 
     const { status } = await a.api.request("DELETE", `/api/diagrams/${diagramId}/shares/${who.editor.userId}`, { token: who.owner.token });
@@ -211,8 +180,7 @@ describe("access changes across instances", () => {
 
   it("has applied a downgrade on every instance by the time the REST call returns", async () => {
     const { diagramId, roomId } = await sharedDiagram(a, who);
-    const json = await JsonClient.join(b.wsUrl, who.editor.token, roomId);
-    jsons.push(json);
+    const json = live.track(await JsonClient.join(b.wsUrl, who.editor.token, roomId));
 
     const { status } = await a.api.request("PUT", `/api/diagrams/${diagramId}/shares/${who.editor.userId}`, { token: who.owner.token, body: { permission: "view" } });
     expect(status).toBe(200);

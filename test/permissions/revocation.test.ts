@@ -1,40 +1,19 @@
 import type { Extension } from "@hocuspocus/server";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { acknowledged, synced, type TestProvider } from "../helpers/provider.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { RawClient, frames, isClose, isSyncStatus } from "../hardening/raw-client.ts";
-import { actors, addTable, serverDoc, sharedDiagram, tableNames, type Actors } from "./fixture.ts";
+import { frames, isClose, isSyncStatus } from "../hardening/raw-client.ts";
+import { addTable, serverDoc, sharedDiagram, tableNames } from "./fixture.ts";
 import { recordFrames, refusedUpdates } from "./observe.ts";
 
 describe("revocation while connected", () => {
-  let server: TestServer;
-  let who: Actors;
-  const providers: TestProvider[] = [];
-  const raws: RawClient[] = [];
-
-  beforeAll(async () => {
-    server = await newLiveShare();
-    who = await actors(server, "revoke");
-  });
-  afterEach(() => {
-    for (const p of providers.splice(0)) p.destroy();
-    for (const r of raws.splice(0)) r.close();
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-
-  const connect = (roomId: string, token: string) => {
-    const p = newProvider(server.wsUrl, roomId, token);
-    providers.push(p);
-    return p;
-  };
+  const live = liveShareFixture({ shared: true, users: "revoke" });
+  const { server, who, connect } = live;
   const raw = async (roomId: string, token: string) => {
-    const r = await RawClient.open(server.wsUrl);
-    raws.push(r);
+    const r = await live.raw();
     expect(await r.authenticate(roomId, token)).toMatchObject({ type: "authenticated" });
     return r;
   };
@@ -224,8 +203,7 @@ describe("revocation while connected", () => {
     it("disconnects a user whose share was removed between authentication and connection", async () => {
       const { diagramId, roomId } = await sharedDiagram(server, who);
       const gate = holdLoading(roomId);
-      const socket = await RawClient.open(server.wsUrl);
-      raws.push(socket);
+      const socket = await live.raw();
       expect(await socket.authenticate(roomId, who.editor.token)).toMatchObject({ type: "authenticated", scope: "read-write" });
       await gate.loading;
       expect((await server.api.request("DELETE", `/api/diagrams/${diagramId}/shares/${who.editor.userId}`, as(who.owner.token))).status).toBe(204);
@@ -239,8 +217,7 @@ describe("revocation while connected", () => {
     it("makes read-only a user downgraded between authentication and connection", async () => {
       const { diagramId, roomId } = await sharedDiagram(server, who);
       const gate = holdLoading(roomId);
-      const socket = await RawClient.open(server.wsUrl);
-      raws.push(socket);
+      const socket = await live.raw();
       expect(await socket.authenticate(roomId, who.editor.token)).toMatchObject({ scope: "read-write" });
       await gate.loading;
       const downgrade = await server.api.request("PUT", `/api/diagrams/${diagramId}/shares/${who.editor.userId}`, { ...as(who.owner.token), body: { permission: "view" } });
@@ -260,8 +237,7 @@ describe("revocation while connected", () => {
     it("disconnects a user whose session ended between authentication and connection", async () => {
       const { roomId } = await sharedDiagram(server, who);
       const gate = holdLoading(roomId);
-      const socket = await RawClient.open(server.wsUrl);
-      raws.push(socket);
+      const socket = await live.raw();
       expect(await socket.authenticate(roomId, who.editor.token)).toMatchObject({ type: "authenticated" });
       await gate.loading;
       expect((await server.api.request("DELETE", `/api/liveshare/sessions/${roomId}`, as(who.owner.token))).status).toBe(204);

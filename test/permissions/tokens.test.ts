@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CloseReason } from "../../src/close-codes.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { acknowledged, synced } from "../helpers/provider.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { addTable, tableNames } from "./fixture.ts";
 
@@ -20,31 +20,20 @@ async function mainAppToken(claims: { sub?: string; name?: string; expiresIn?: s
 }
 
 describe("access tokens in production mode", () => {
-  let server: TestServer;
+  const live = liveShareFixture({ shared: true, env: { NODE_ENV: "production", AUTH_SECRET: SECRET } });
+  const { server } = live;
   let owner: { token: string; userId: string };
   let roomId: string;
   let diagramId: string;
-  const providers: TestProvider[] = [];
 
   beforeAll(async () => {
-    server = await newLiveShare({ NODE_ENV: "production", AUTH_SECRET: SECRET });
     const userId = randomUUID();
     owner = { userId, token: await mainAppToken({ sub: userId, name: "Owner", expiresIn: "1h" }) };
     diagramId = await server.api.createDiagram(owner.token);
     roomId = await server.api.startSession(owner.token, diagramId);
   });
-  afterEach(() => {
-    for (const p of providers.splice(0)) p.destroy();
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
 
-  const connect = (token: string) => {
-    const p = newProvider(server.wsUrl, roomId, token);
-    providers.push(p);
-    return p;
-  };
+  const connect = (token: string) => live.connect(roomId, token);
 
   const refused: { name: string; token: () => Promise<string | undefined>; reason: string }[] = [
     { name: "a missing token", token: async () => undefined, reason: CloseReason.MissingToken },
@@ -142,13 +131,7 @@ describe("production mode start-up", () => {
 });
 
 describe("access tokens in development mode", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await newLiveShare();
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const { server } = liveShareFixture({ shared: true });
 
   // SPEC: AUTH-4
   it("gives the same user id to the same username and refuses another server's tokens", async () => {

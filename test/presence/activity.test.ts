@@ -1,26 +1,18 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { applyOperation } from "../../src/schema-doc/index.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { Clients, seen, waitSeen } from "./helpers.ts";
+import { roomWithPeers, seen, waitSeen } from "./helpers.ts";
 
 /** Activity thresholds short enough for a test. */
 const FAST = { IDLE_AFTER_MS: "300", AWAY_AFTER_MS: "900" };
 
 describe("activity status", () => {
-  let server: TestServer;
-  const clients = new Clients(() => server);
-  afterEach(async () => {
-    clients.destroyAll();
-    await server?.close();
-  });
+  const live = liveShareFixture();
 
   // SPEC: PRES-5
   it("shows a silent client as idle and then away on its own, and active again when it moves", async () => {
-    server = await newLiveShare(FAST);
-    const { token, roomId } = await server.api.room();
-    const a = await clients.join(roomId, token);
-    const b = await clients.join(roomId, token);
+    const { peers: { a, b } } = await roomWithPeers(live, ["a", "b"], FAST);
     const statuses: string[] = [];
     b.provider.awareness!.on("change", () => {
       const status = seen(b, a)?.status;
@@ -39,10 +31,7 @@ describe("activity status", () => {
 
   // SPEC: PRES-6, PRES-7
   it("keeps a client that moves after going idle active, though its own state still says idle", async () => {
-    server = await newLiveShare(FAST);
-    const { token, roomId } = await server.api.room();
-    const a = await clients.join(roomId, token);
-    const b = await clients.join(roomId, token);
+    const { peers: { a, b } } = await roomWithPeers(live, ["a", "b"], FAST);
     a.provider.setAwarenessField("cursor", { x: 0, y: 0 });
     await waitSeen(b, a, (s) => s.status === "idle", "a to become idle");
     await waitFor(() => a.provider.awareness!.getLocalState()?.status === "idle", "a to adopt the server's idle");
@@ -60,10 +49,7 @@ describe("activity status", () => {
 
   // SPEC: PRES-6
   it("counts a document edit as activity", async () => {
-    server = await newLiveShare({ IDLE_AFTER_MS: "300", AWAY_AFTER_MS: "60000" });
-    const { token, roomId } = await server.api.room();
-    const a = await clients.join(roomId, token);
-    const b = await clients.join(roomId, token);
+    const { peers: { a, b } } = await roomWithPeers(live, ["a", "b"], { IDLE_AFTER_MS: "300", AWAY_AFTER_MS: "60000" });
     a.provider.setAwarenessField("cursor", { x: 1, y: 1 });
     await waitSeen(b, a, (s) => s.status === "idle", "a to become idle");
 
@@ -73,10 +59,7 @@ describe("activity status", () => {
 
   // SPEC: PRES-7
   it("shows a client that reports its page hidden as away at once, and active when it is back", async () => {
-    server = await newLiveShare();
-    const { token, roomId } = await server.api.room();
-    const a = await clients.join(roomId, token);
-    const b = await clients.join(roomId, token);
+    const { peers: { a, b } } = await roomWithPeers(live, ["a", "b"]);
     a.provider.setAwarenessField("cursor", { x: 1, y: 1 });
     await waitSeen(b, a, (s) => s.status === "active", "a active");
 
@@ -88,10 +71,7 @@ describe("activity status", () => {
 
   // SPEC: PRES-6
   it("counts a changed activity marker as activity (typing the server cannot see)", async () => {
-    server = await newLiveShare({ IDLE_AFTER_MS: "300", AWAY_AFTER_MS: "60000" });
-    const { token, roomId } = await server.api.room();
-    const a = await clients.join(roomId, token);
-    const b = await clients.join(roomId, token);
+    const { peers: { a, b } } = await roomWithPeers(live, ["a", "b"], { IDLE_AFTER_MS: "300", AWAY_AFTER_MS: "60000" });
     a.provider.setAwarenessField("activity", 1);
     await waitSeen(b, a, (s) => s.status === "idle", "a to become idle");
 
@@ -102,12 +82,9 @@ describe("activity status", () => {
 
   // SPEC: REST-6
   it("lists the users present with their status in GET /api/liveshare/sessions/:room_id", async () => {
-    server = await newLiveShare({ IDLE_AFTER_MS: "300", AWAY_AFTER_MS: "60000" });
-    const owner = await server.api.room("alice");
-    const bob = await server.api.login("bob");
-    await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${bob.userId}`, { token: owner.token, body: { permission: "view" } });
-    const a = await clients.join(owner.roomId, owner.token);
-    const b = await clients.join(owner.roomId, bob.token);
+    const { server, owner, peers: { a } } = await roomWithPeers(live, ["a"], { IDLE_AFTER_MS: "300", AWAY_AFTER_MS: "60000" }, "alice");
+    const bob = await server.api.member(owner, "bob", "view");
+    const b = await live.connectSynced(owner.roomId, bob.token);
     a.provider.setAwarenessField("cursor", { x: 1, y: 1 });
     b.provider.setAwarenessField("cursor", { x: 2, y: 2 });
     await waitSeen(a, b, (s) => s.status === "idle", "bob to become idle");
@@ -129,20 +106,11 @@ describe("activity status", () => {
 });
 
 describe("leaving", () => {
-  let server: TestServer;
-  const clients = new Clients(() => server);
-  afterEach(async () => {
-    clients.destroyAll();
-    await server?.close();
-  });
+  const live = liveShareFixture();
 
   // SPEC: PRES-10
   it("removes a user who leaves from everyone's presence at once", async () => {
-    server = await newLiveShare();
-    const { token, roomId } = await server.api.room();
-    const a = await clients.join(roomId, token);
-    const b = await clients.join(roomId, token);
-    const c = await clients.join(roomId, token);
+    const { server, token, roomId, peers: { a, b, c } } = await roomWithPeers(live, ["a", "b", "c"]);
     a.provider.setAwarenessField("cursor", { x: 1, y: 1 });
     c.provider.setAwarenessField("cursor", { x: 3, y: 3 });
     await waitSeen(b, a, (s) => s.cursor?.x === 1, "a at b");
@@ -162,10 +130,7 @@ describe("leaving", () => {
 
   // SPEC: PRES-10
   it("lets a reconnecting client take its presence back", async () => {
-    server = await newLiveShare();
-    const { token, roomId } = await server.api.room();
-    const a = await clients.join(roomId, token);
-    const b = await clients.join(roomId, token);
+    const { peers: { a, b } } = await roomWithPeers(live, ["a", "b"]);
     a.provider.setAwarenessField("cursor", { x: 1, y: 1 });
     await waitSeen(b, a, (s) => s.cursor?.x === 1, "a at b");
     a.socket.disconnect();

@@ -1,26 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Socket } from "node:net";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { Clients, counterValue, waitSeen } from "./helpers.ts";
+import { counterValue, roomWithPeers, waitSeen } from "./helpers.ts";
 
 describe("congestion", () => {
-  let server: TestServer;
-  const clients = new Clients(() => server);
-  afterEach(async () => {
-    clients.destroyAll();
-    await server?.close();
-  });
+  const live = liveShareFixture();
 
   // SPEC: PRES-11
   it("drops presence, never document updates, to a client whose socket is congested, and makes its view whole once it drains", async () => {
-    server = await newLiveShare({ PRESENCE_SEND_BUFFER_BYTES: "1024" });
-    const { token, roomId } = await server.api.room();
-    const editor = await clients.join(roomId, token);
-    const mover = await clients.join(roomId, token);
-    const leaver = await clients.join(roomId, token);
-    const slow = await clients.join(roomId, token);
+    const { server, roomId, peers } = await roomWithPeers(live, ["editor", "mover", "leaver", "slow"], { PRESENCE_SEND_BUFFER_BYTES: "1024" });
+    const { editor, mover, leaver, slow } = peers;
     mover.provider.setAwarenessField("cursor", { x: 0, y: 0 });
     leaver.provider.setAwarenessField("cursor", { x: 9, y: 9 });
     await waitSeen(slow, mover, (s) => s.cursor?.x === 0, "the mover at the slow client");

@@ -1,4 +1,5 @@
-import { newProvider, synced, type TestProvider } from "../helpers/provider.ts";
+import type { LiveShareFixture } from "../helpers/fixture.ts";
+import type { TestProvider } from "../helpers/provider.ts";
 import type { TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -12,23 +13,16 @@ export interface SeenState {
   [field: string]: unknown;
 }
 
-/** Providers for one test, destroyed together. */
-export class Clients {
-  private readonly all: TestProvider[] = [];
-
-  constructor(private readonly server: () => TestServer) {}
-
-  /** A synced provider in the room for `token`. */
-  async join(roomId: string, token: string): Promise<TestProvider> {
-    const p = newProvider(this.server().wsUrl, roomId, token);
-    this.all.push(p);
-    await synced(p);
-    return p;
-  }
-
-  destroyAll(): void {
-    for (const p of this.all.splice(0)) p.destroy();
-  }
+/**
+ * A server started with `env`, the live room of a diagram owned by `ownerName`, and one synced
+ * provider of the owner's in it per name: `const { peers: { a, b } } = await roomWithPeers(live, ["a", "b"])`.
+ */
+export async function roomWithPeers<Name extends string>(live: LiveShareFixture, names: readonly Name[], env: Record<string, string> = {}, ownerName = "owner") {
+  const server = await live.start(env);
+  const owner = await server.api.room(ownerName);
+  const peers = {} as Record<Name, TestProvider>;
+  for (const name of names) peers[name] = await live.connectSynced(owner.roomId, owner.token);
+  return { server, owner, token: owner.token, roomId: owner.roomId, peers };
 }
 
 /** `observer`'s view of `subject`'s presence (by the subject's awareness client id). */

@@ -1,60 +1,52 @@
 import pino from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ViolationLog } from "../../src/awareness/violations.ts";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
 import { RateLimitStore } from "../../src/storage/rate-limits.ts";
 import { acknowledged } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
-import { Clients, counterValue, waitSeen } from "./helpers.ts";
+import { counterValue, roomWithPeers, waitSeen } from "./helpers.ts";
 
 describe("rate-limit records", () => {
+  const live = liveShareFixture();
+
   for (const backend of ["postgres", "pglite"] as const) {
     // SPEC: LIM-4
     it(`adds a window's counts to what is stored for it, and skips rows whose session is gone (${backend})`, async () => {
-      const server = await newLiveShare({}, { backend });
-      try {
-        const { roomId, userId } = await server.api.room();
-        const log = new ViolationLog({ store: new RateLimitStore(server.db), logger: pino({ level: "silent" }), flushMs: 60_000 });
-        const minute = Date.UTC(2026, 0, 1, 12, 0);
-        log.record(roomId, userId, "cursor", minute + 1_000);
-        log.record(roomId, userId, "cursor", minute + 59_000);
-        log.record(roomId, userId, "viewport", minute + 2_000);
-        await log.flush();
-        log.record(roomId, userId, "cursor", minute + 30_000);
-        log.record(roomId, userId, "cursor", minute + 61_000);
-        log.record("00000000-0000-4000-8000-000000000000", userId, "cursor", minute);
-        await log.close();
-        const rows = await new RateLimitStore(server.db).forSession(roomId);
-        expect(rows.map((r) => [r.message_type, new Date(r.window_start).getTime() - minute, r.message_count])).toEqual([
-          ["cursor", 0, 3],
-          ["viewport", 0, 1],
-          ["cursor", 60_000, 1],
-        ]);
-      } finally {
-        await server.close();
-      }
+      const server = await live.start({}, { backend });
+      const { roomId, userId } = await server.api.room();
+      const log = new ViolationLog({ store: new RateLimitStore(server.db), logger: pino({ level: "silent" }), flushMs: 60_000 });
+      const minute = Date.UTC(2026, 0, 1, 12, 0);
+      log.record(roomId, userId, "cursor", minute + 1_000);
+      log.record(roomId, userId, "cursor", minute + 59_000);
+      log.record(roomId, userId, "viewport", minute + 2_000);
+      await log.flush();
+      log.record(roomId, userId, "cursor", minute + 30_000);
+      log.record(roomId, userId, "cursor", minute + 61_000);
+      log.record("00000000-0000-4000-8000-000000000000", userId, "cursor", minute);
+      await log.close();
+      const rows = await new RateLimitStore(server.db).forSession(roomId);
+      expect(rows.map((r) => [r.message_type, new Date(r.window_start).getTime() - minute, r.message_count])).toEqual([
+        ["cursor", 0, 3],
+        ["viewport", 0, 1],
+        ["cursor", 60_000, 1],
+      ]);
     });
   }
 });
 
 describe("rate limits", () => {
-  let server: TestServer;
-  const clients = new Clients(() => server);
-  afterEach(async () => {
-    clients.destroyAll();
-    await server?.close();
-  });
+  const live = liveShareFixture();
 
   // SPEC: LIM-2
   it("drops a flooding client's cursor messages while a well-behaved client keeps its presence and document sync", async () => {
-    server = await newLiveShare({ RATE_LIMIT_FLUSH_MS: "50" });
+    const server = await live.start({ RATE_LIMIT_FLUSH_MS: "50" });
     const owner = await server.api.room("owner");
-    const flooder = await server.api.login("flooder");
-    await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${flooder.userId}`, { token: owner.token, body: { permission: "edit" } });
-    const bad = await clients.join(owner.roomId, flooder.token);
-    const good = await clients.join(owner.roomId, owner.token);
-    const watcher = await clients.join(owner.roomId, owner.token);
+    const flooder = await server.api.member(owner, "flooder");
+    const bad = await live.connectSynced(owner.roomId, flooder.token);
+    const good = await live.connectSynced(owner.roomId, owner.token);
+    const watcher = await live.connectSynced(owner.roomId, owner.token);
 
     let flooding = true;
     let floods = 0;
@@ -93,10 +85,7 @@ describe("rate limits", () => {
 
   // SPEC: LIM-3
   it("disconnects a client flooding document updates; it reconnects and every one of its edits is in the document", async () => {
-    server = await newLiveShare({ CRITICAL_BURST: "20", CRITICAL_PER_SECOND: "10", RATE_LIMIT_FLUSH_MS: "50" });
-    const { token, roomId } = await server.api.room();
-    const flooder = await clients.join(roomId, token);
-    const watcher = await clients.join(roomId, token);
+    const { server, token, roomId, peers: { flooder, watcher } } = await roomWithPeers(live, ["flooder", "watcher"], { CRITICAL_BURST: "20", CRITICAL_PER_SECOND: "10", RATE_LIMIT_FLUSH_MS: "50" });
 
     // 150 edits, each its own update message: far over a budget of 20 (10 a second).
     for (let i = 0; i < 150; i++) applyOperation(flooder.doc, { type: "CreateTable", name: `t${i}`, x: i, y: 0 }, "test");
@@ -113,10 +102,7 @@ describe("rate limits", () => {
 
   // SPEC: LIM-3
   it("never disconnects a client typing and dragging at the default Critical budget", async () => {
-    server = await newLiveShare();
-    const { token, roomId } = await server.api.room();
-    const editor = await clients.join(roomId, token);
-    const watcher = await clients.join(roomId, token);
+    const { server, peers: { editor, watcher } } = await roomWithPeers(live, ["editor", "watcher"]);
     const { op } = applyOperation(editor.doc, { type: "CreateTable", name: "dragged", x: 0, y: 0 }, "test");
     const tableId = (op as { table_id: string }).table_id;
     // Two seconds of dragging at 60 Hz, each step its own update message.

@@ -1,25 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { colorFor } from "../../src/awareness/color.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
-import { Clients, counterValue, seen, waitSeen } from "./helpers.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
+import { counterValue, roomWithPeers, seen, waitSeen } from "./helpers.ts";
 
 describe("presence state", () => {
-  let server: TestServer;
-  const clients = new Clients(() => server);
-  afterEach(async () => {
-    clients.destroyAll();
-    await server?.close();
-  });
+  const live = liveShareFixture();
 
   // SPEC: PRES-1, PRES-2
   it("relays a client's cursor, viewport and selection with the user and colour the server assigns", async () => {
-    server = await newLiveShare();
-    const owner = await server.api.room("alice");
-    const bob = await server.api.login("bob");
-    await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${bob.userId}`, { token: owner.token, body: { permission: "edit" } });
-    const a = await clients.join(owner.roomId, owner.token);
-    const b = await clients.join(owner.roomId, bob.token);
+    const { server, owner, peers: { a } } = await roomWithPeers(live, ["a"], {}, "alice");
+    const bob = await server.api.member(owner, "bob");
+    const b = await live.connectSynced(owner.roomId, bob.token);
 
     a.provider.setAwarenessField("cursor", { x: 10, y: 20 });
     a.provider.setAwarenessField("viewport", { center: { x: 1, y: 2 }, zoom: 1.5 });
@@ -39,10 +31,7 @@ describe("presence state", () => {
 
   // SPEC: PRES-2, PRES-14
   it("overwrites a spoofed user with the token's identity and relays the client's own fields as they are", async () => {
-    server = await newLiveShare();
-    const owner = await server.api.room("alice");
-    const a = await clients.join(owner.roomId, owner.token);
-    const b = await clients.join(owner.roomId, owner.token);
+    const { owner, peers: { a, b } } = await roomWithPeers(live, ["a", "b"], {}, "alice");
 
     a.provider.setAwarenessField("user", { id: "00000000-0000-4000-8000-000000000000", name: "mallory", color: "#000000" });
     // What Hocuspocus's own provider tests and editor bindings set: plain top-level fields.
@@ -57,10 +46,7 @@ describe("presence state", () => {
 
   // SPEC: PRES-14
   it("drops an own field that would take a state's own fields over 2 KiB, and keeps the rest", async () => {
-    server = await newLiveShare();
-    const owner = await server.api.room("alice");
-    const a = await clients.join(owner.roomId, owner.token);
-    const b = await clients.join(owner.roomId, owner.token);
+    const { peers: { a, b } } = await roomWithPeers(live, ["a", "b"], {}, "alice");
 
     a.provider.setAwarenessField("hovered", "t1");
     a.provider.setAwarenessField("notes", "x".repeat(2048));
@@ -73,9 +59,7 @@ describe("presence state", () => {
 
   // SPEC: PRES-10
   it("relays presence handed in for a JSON client to Yjs clients, and removes it when the client leaves", async () => {
-    server = await newLiveShare();
-    const owner = await server.api.room("alice");
-    const watcher = await clients.join(owner.roomId, owner.token);
+    const { server, owner, peers: { watcher } } = await roomWithPeers(live, ["watcher"], {}, "alice");
     const document = server.liveshare.core.hocuspocus.documents.get(owner.roomId)!;
     const { presence } = server.liveshare.core;
     const sender = { key: {}, user: { userId: owner.userId, name: "alice" }, protocol: "json" as const, readOnly: false };
@@ -99,10 +83,7 @@ describe("presence state", () => {
 
   // SPEC: PRES-4
   it("drops an invalid state and keeps showing the last valid one", async () => {
-    server = await newLiveShare();
-    const owner = await server.api.room();
-    const a = await clients.join(owner.roomId, owner.token);
-    const b = await clients.join(owner.roomId, owner.token);
+    const { server, peers: { a, b } } = await roomWithPeers(live, ["a", "b"]);
 
     a.provider.setAwarenessField("cursor", { x: 5, y: 6 });
     await waitSeen(b, a, (s) => s.cursor?.x === 5, "valid cursor at b");

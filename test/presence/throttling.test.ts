@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as decoding from "lib0/decoding";
 import type { TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { sleep } from "../helpers/wait.ts";
-import { Clients, recordCursors, waitSeen } from "./helpers.ts";
+import { recordCursors, roomWithPeers, waitSeen } from "./helpers.ts";
 
 /** Moves `p`'s cursor every `everyMs` for `durationMs`; resolves with the last position sent. */
 async function moveCursor(p: TestProvider, everyMs: number, durationMs: number, offset = 0): Promise<{ x: number; y: number; moves: number }> {
@@ -31,20 +31,12 @@ function countPresenceMessages(p: TestProvider): { count: number } {
 }
 
 describe("cursor throttling", () => {
-  let server: TestServer;
-  const clients = new Clients(() => server);
-  afterEach(async () => {
-    clients.destroyAll();
-    await server?.close();
-  });
+  const live = liveShareFixture();
 
   for (const batchMs of ["0", "100"]) {
     // SPEC: PRES-8
     it(`relays a cursor moved at 200 Hz to peers at no more than 30 Hz, and its final position arrives (PRESENCE_BATCH_MS=${batchMs})`, async () => {
-      server = await newLiveShare({ PRESENCE_BATCH_MS: batchMs });
-      const { token, roomId } = await server.api.room();
-      const mover = await clients.join(roomId, token);
-      const watcher = await clients.join(roomId, token);
+      const { peers: { mover, watcher } } = await roomWithPeers(live, ["mover", "watcher"], { PRESENCE_BATCH_MS: batchMs });
       mover.provider.setAwarenessField("cursor", { x: -1, y: -1 });
       await waitSeen(watcher, mover, (s) => s.cursor?.x === -1, "the first cursor at the watcher");
       const seenCursors = recordCursors(watcher, mover);
@@ -61,14 +53,15 @@ describe("cursor throttling", () => {
 });
 
 describe("presence batching", () => {
+  const live = liveShareFixture();
+
   /** Five clients move their cursors at 37–90 Hz for a second; returns what one more client received. */
   async function busyRoom(batchMs: string): Promise<{ messages: number; seconds: number }> {
-    const server = await newLiveShare({ PRESENCE_BATCH_MS: batchMs });
-    const clients = new Clients(() => server);
+    const server = await live.start({ PRESENCE_BATCH_MS: batchMs });
     try {
       const { token, roomId } = await server.api.room();
-      const movers = await Promise.all(Array.from({ length: 5 }, () => clients.join(roomId, token)));
-      const watcher = await clients.join(roomId, token);
+      const movers = await Promise.all(Array.from({ length: 5 }, () => live.connectSynced(roomId, token)));
+      const watcher = await live.connectSynced(roomId, token);
       for (const m of movers) m.provider.setAwarenessField("cursor", { x: 0, y: 0 });
       await Promise.all(movers.map((m) => waitSeen(watcher, m, (s) => s.cursor?.x === 0, "every mover at the watcher")));
       const received = countPresenceMessages(watcher);
@@ -78,8 +71,8 @@ describe("presence batching", () => {
       await Promise.all(movers.map((m, i) => waitSeen(watcher, m, (s) => s.cursor?.x === finals[i]!.x, "every final position")));
       return { messages: received.count, seconds: (performance.now() - start) / 1000 };
     } finally {
-      clients.destroyAll();
-      await server.close();
+      // The next room is measured alone.
+      await live.closeAll();
     }
   }
 

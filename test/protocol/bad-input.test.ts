@@ -6,29 +6,20 @@ import { describe, expect, it } from "vitest";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
 import { ErrorCode } from "../../src/protocol/messages.ts";
 import { readSchema } from "../../src/schema-doc/index.ts";
-import { closeAfterEach } from "../helpers/fixture.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
+import type { TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { JsonClient } from "./json-client.ts";
 
 describe("bad input on the JSON endpoint", () => {
-  let server: TestServer;
-  const { clients } = closeAfterEach<JsonClient>(() => server);
-  const connect = async () => {
-    const client = await JsonClient.connect(server.wsUrl);
-    clients.push(client);
-    return client;
-  };
-  const join = async (token: string, roomId: string) => {
-    const client = await JsonClient.join(server.wsUrl, token, roomId);
-    clients.push(client);
-    return client;
-  };
+  const live = liveShareFixture();
+  const connect = () => live.openJson();
+  const join = (token: string, roomId: string) => live.join(roomId, token);
   const lastError = (client: JsonClient) => client.all("Error").at(-1);
 
   // SPEC: JSON-2, JSON-7
   it("answers malformed JSON, non-objects, unknown types and wrong fields with an Error, and keeps the connection", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const client = await connect();
     const cases: Array<[string, string, RegExp]> = [
@@ -54,7 +45,7 @@ describe("bad input on the JSON endpoint", () => {
 
   // SPEC: JSON-4
   it("refuses anything but Auth before authentication, and a second Auth after it", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const client = await connect();
     client.send({ type: "GraphOp", op: { type: "CreateTable", name: "sneaky", x: 0, y: 0 } });
@@ -70,7 +61,7 @@ describe("bad input on the JSON endpoint", () => {
 
   // SPEC: JSON-4
   it("handles messages sent right after Auth, before AuthSuccess arrived", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const client = await connect();
     client.send({ type: "Auth", token, room_id: roomId });
@@ -102,7 +93,7 @@ describe("bad input on the JSON endpoint", () => {
   for (const [what, credentials, code, reason] of refusals) {
     // SPEC: JSON-5, AUTH-6, CLOSE-1
     it(`refuses ${what} with AuthFailure "${reason}" and close code ${code}`, async () => {
-      server = await newLiveShare();
+      const server = await live.start();
       const room = await server.api.room();
       const { token, roomId } = await credentials(server, room.token, room.roomId);
       const client = await connect();
@@ -115,7 +106,7 @@ describe("bad input on the JSON endpoint", () => {
 
   // SPEC: JSON-11, OP-10
   it("refuses an invalid or impossible operation with an Error naming why, and changes nothing", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const client = await join(token, roomId);
     await client.op({ type: "CreateTable", table_id: "t1", name: "kept", x: 0, y: 0 });
@@ -134,7 +125,7 @@ describe("bad input on the JSON endpoint", () => {
 
   // SPEC: JSON-10
   it("refuses a viewer's GraphOp with read_only and changes nothing", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const owner = await server.api.room();
     const viewer = await server.api.login("viewer");
     await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${viewer.userId}`, { token: owner.token, body: { permission: "view" } });
@@ -150,7 +141,7 @@ describe("bad input on the JSON endpoint", () => {
 
   // SPEC: JSON-24
   it("refuses an Awareness state of the wrong shape", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const client = await join(token, roomId);
     client.send({ type: "Awareness", state: { selection: "everything" } });
@@ -159,7 +150,7 @@ describe("bad input on the JSON endpoint", () => {
 
   // SPEC: JSON-1
   it("refuses binary frames", async () => {
-    server = await newLiveShare();
+    await live.start();
     const client = await connect();
     client.socket.send(Buffer.from([1, 2, 3]));
     expect(await client.next("Error")).toMatchObject({ code: ErrorCode.InvalidMessage, message: expect.stringMatching(/binary/) });
@@ -167,7 +158,7 @@ describe("bad input on the JSON endpoint", () => {
 
   // SPEC: JSON-8
   it("closes a connection that floods invalid messages, and keeps serving the room", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const flooder = await join(token, roomId);
     const bystander = await join(token, roomId);
@@ -179,7 +170,7 @@ describe("bad input on the JSON endpoint", () => {
 
   // SPEC: LIM-5
   it("closes a connection whose message is larger than MAX_MESSAGE_BYTES with 1009", async () => {
-    server = await newLiveShare({ MAX_MESSAGE_BYTES: "2048" });
+    const server = await live.start({ MAX_MESSAGE_BYTES: "2048" });
     const { token, roomId, diagramId } = await server.api.room();
     const client = await join(token, roomId);
     client.send({ type: "GraphOp", op: { type: "CreateTable", name: "x".repeat(4000), x: 0, y: 0 } });

@@ -6,30 +6,23 @@ import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
 import { applyOperation, buildDiagram, readSchema } from "../../src/schema-doc/index.ts";
-import { closeAfterEach } from "../helpers/fixture.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { JsonClient } from "./json-client.ts";
 
 const SERVER_EDIT = { source: "local", context: { kind: "test" } } as const;
 
 describe("JSON protocol lifecycle", () => {
-  let server: TestServer;
-  const { clients } = closeAfterEach<JsonClient>(() => server);
-  const join = async (token: string, roomId: string) => {
-    const client = await JsonClient.join(server.wsUrl, token, roomId);
-    clients.push(client);
-    return client;
-  };
+  const live = liveShareFixture();
+  const join = (token: string, roomId: string) => live.join(roomId, token);
   const documentOf = (roomId: string) => {
-    const document = server.liveshare.core.rooms.get(roomId);
+    const document = live.server.liveshare.core.rooms.get(roomId);
     if (!document) throw new Error("room not loaded");
     return document;
   };
 
   // SPEC: JSON-3
   it("answers Auth with AuthSuccess, then the full GraphState, then RoomInfo", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, userId, roomId } = await server.api.room();
     const client = await join(token, roomId);
     expect(client.messages.slice(0, 3).map((m) => m.type)).toEqual(["AuthSuccess", "GraphState", "RoomInfo"]);
@@ -43,7 +36,7 @@ describe("JSON protocol lifecycle", () => {
 
   // SPEC: JSON-9, OP-4
   it("answers a GraphOp with OpApplied carrying generated ids and the resulting element, stored durably", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId, diagramId } = await server.api.room();
     const client = await join(token, roomId);
     const answer = await client.op({ type: "CreateTable", name: "users", x: 10, y: 20, columns: [{ name: "id", type: "uuid", primary_key: true }] }, "r1");
@@ -62,7 +55,7 @@ describe("JSON protocol lifecycle", () => {
 
   // SPEC: JSON-12, JSON-13
   it("after one change in a 100-table diagram, sends a JSON client only that element", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const watcher = await join(token, roomId);
     const editor = await join(token, roomId);
@@ -86,7 +79,7 @@ describe("JSON protocol lifecycle", () => {
 
   // SPEC: JSON-13
   it("sends deletions as ids, including relationships removed with their table", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const client = await join(token, roomId);
     const editor = await join(token, roomId);
@@ -105,7 +98,7 @@ describe("JSON protocol lifecycle", () => {
 
   // SPEC: JSON-19
   it("sends a reconnecting client the full state, with what changed while it was away", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const editor = await join(token, roomId);
     const first = await join(token, roomId);
@@ -121,7 +114,7 @@ describe("JSON protocol lifecycle", () => {
 
   // SPEC: JSON-17
   it("sends a full GraphState on RequestFullSync, a few times but not in a loop", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const client = await join(token, roomId);
     await client.op({ type: "CreateTable", name: "t", x: 0, y: 0 });
@@ -138,7 +131,7 @@ describe("JSON protocol lifecycle", () => {
 
   // SPEC: JSON-16
   it("sends a full GraphState every FULL_SYNC_INTERVAL_MS while the diagram changes", async () => {
-    server = await newLiveShare({ FULL_SYNC_INTERVAL_MS: "200" });
+    const server = await live.start({ FULL_SYNC_INTERVAL_MS: "200" });
     const { token, roomId } = await server.api.room();
     const client = await join(token, roomId);
     const editor = await join(token, roomId);
@@ -150,7 +143,7 @@ describe("JSON protocol lifecycle", () => {
 
   // SPEC: JSON-3, JSON-18
   it("sends a joining client the current full state and no SnapshotRecovery (a Yjs binary of an older state is no use without Yjs)", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const editor = await join(token, roomId);
     await editor.op({ type: "CreateTable", name: "snapshotted", x: 1, y: 1 });
@@ -165,7 +158,7 @@ describe("JSON protocol lifecycle", () => {
 
   // SPEC: JSON-20
   it("sends a JSON client an edit made on the server side", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const client = await join(token, roomId);
     applyOperation(documentOf(roomId), { type: "CreateTable", name: "from the server", x: 0, y: 0 }, SERVER_EDIT);
@@ -175,7 +168,7 @@ describe("JSON protocol lifecycle", () => {
 
   // SPEC: JSON-23
   it("tells the others UserLeft when a JSON client goes, and keeps the document while one stays", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const owner = await server.api.room("owner");
     const guest = await server.api.login("guest");
     await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${guest.userId}`, { token: owner.token, body: { permission: "edit" } });

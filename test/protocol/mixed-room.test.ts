@@ -6,37 +6,31 @@
  */
 import { describe, expect, it } from "vitest";
 import { applyOperation, OperationError, readSchema, type SchemaJson } from "../../src/schema-doc/index.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { closeAfterEach } from "../helpers/fixture.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { acknowledged, synced } from "../helpers/provider.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 import { Random } from "../helpers/random.ts";
-import { JsonClient, withoutVersions } from "./json-client.ts";
+import { withoutVersions } from "./json-client.ts";
 import { randomOperation } from "./random-ops.ts";
 
 const STEPS = 120;
 const SEEDS = [1, 2, 3];
 
 describe("a room shared by Yjs and JSON clients", () => {
-  let server: TestServer;
-  const { providers, clients } = closeAfterEach<JsonClient>(() => server);
+  const live = liveShareFixture();
 
   for (const seed of SEEDS) {
     // SPEC: JSON-20
     it(`converges on one schema after random concurrent edits from two Yjs and two JSON clients (seed ${seed})`, async () => {
-      server = await newLiveShare();
+      const server = await live.start();
       const random = new Random(seed);
       const owner = await server.api.room(`owner-${seed}`);
       const editors = await Promise.all([1, 2, 3].map((i) => server.api.login(`editor-${seed}-${i}`)));
-      for (const editor of editors) {
-        await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${editor.userId}`, { token: owner.token, body: { permission: "edit" } });
-      }
-      const yjs = [newProvider(server.wsUrl, owner.roomId, owner.token), newProvider(server.wsUrl, owner.roomId, editors[0]!.token)];
-      providers.push(...yjs);
+      for (const editor of editors) await server.api.share(owner.token, owner.diagramId, editor.userId, "edit");
+      const yjs = [live.connect(owner.roomId, owner.token), live.connect(owner.roomId, editors[0]!.token)];
       await Promise.all(yjs.map((p) => synced(p)));
       const jsonTokens = [editors[1]!.token, editors[2]!.token];
-      const json = await Promise.all(jsonTokens.map((token) => JsonClient.join(server.wsUrl, token, owner.roomId)));
-      clients.push(...json);
+      const json = await Promise.all(jsonTokens.map((token) => live.join(owner.roomId, token)));
 
       const answers: Promise<unknown>[] = [];
       let refused = 0;
@@ -58,8 +52,7 @@ describe("a room shared by Yjs and JSON clients", () => {
           // A JSON client drops and comes back: it must catch up from a full state.
           await Promise.all(answers.splice(0));
           json[1]!.destroy();
-          json[1] = await JsonClient.join(server.wsUrl, jsonTokens[1]!, owner.roomId);
-          clients.push(json[1]);
+          json[1] = await live.join(owner.roomId, jsonTokens[1]!);
         }
         if (random.chance(0.25)) await sleep(random.int(15));
       }

@@ -4,36 +4,22 @@
  * providers' presence reaches JSON clients as the protocol's messages.
  */
 import { describe, expect, it } from "vitest";
-import { newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { closeAfterEach } from "../helpers/fixture.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import type { TestProvider } from "../helpers/provider.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { JsonClient } from "./json-client.ts";
+import type { SeenState } from "../presence/helpers.ts";
 
-interface SeenState {
-  user?: { id?: string; name?: string; color?: string };
-  cursor?: { x: number; y: number } | null;
-  viewport?: { center: { x: number; y: number }; zoom: number } | null;
-  selection?: string[];
-  status?: string;
-  [field: string]: unknown;
-}
 
 describe("presence between JSON and Yjs clients", () => {
-  let server: TestServer;
-  const { providers, clients } = closeAfterEach<JsonClient>(() => server);
+  const live = liveShareFixture();
 
   /** A room with a JSON client ("alice") and a Yjs provider ("bob"), both editors. */
   const room = async () => {
-    server = await newLiveShare({ IDLE_AFTER_MS: "60000", AWAY_AFTER_MS: "120000" });
+    const server = await live.start({ IDLE_AFTER_MS: "60000", AWAY_AFTER_MS: "120000" });
     const owner = await server.api.room("alice");
-    const bob = await server.api.login("bob");
-    await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${bob.userId}`, { token: owner.token, body: { permission: "edit" } });
-    const alice = await JsonClient.join(server.wsUrl, owner.token, owner.roomId);
-    clients.push(alice);
-    const provider = newProvider(server.wsUrl, owner.roomId, bob.token);
-    providers.push(provider);
-    await synced(provider);
+    const bob = await server.api.member(owner, "bob");
+    const alice = await live.join(owner.roomId, owner.token);
+    const provider = await live.connectSynced(owner.roomId, bob.token);
     return { owner, bob, alice, provider };
   };
 
@@ -103,8 +89,7 @@ describe("presence between JSON and Yjs clients", () => {
     const { bob, alice, provider, owner } = await room();
     const joined = await alice.next("UserJoined", (m) => m.user.user_id === bob.userId);
     expect(joined.user).toMatchObject({ username: "bob", status: "active", is_active: true });
-    const late = await JsonClient.join(server.wsUrl, owner.token, owner.roomId);
-    clients.push(late);
+    const late = await live.join(owner.roomId, owner.token);
     expect(late.all("RoomInfo")[0]!.users.map((u) => u.user_id).sort()).toEqual([owner.userId, bob.userId].sort());
     provider.destroy();
     await alice.next("UserLeft", (m) => m.user_id === bob.userId);
@@ -122,8 +107,7 @@ describe("presence between JSON and Yjs clients", () => {
   it("does not send a JSON client its own presence back", async () => {
     const { owner, alice } = await room();
     alice.send({ type: "CursorMove", position: [1, 1] });
-    const other = await JsonClient.join(server.wsUrl, owner.token, owner.roomId);
-    clients.push(other);
+    const other = await live.join(owner.roomId, owner.token);
     alice.send({ type: "CursorMove", position: [2, 2] });
     await other.next("CursorMove", (m) => m.position[0] === 2);
     expect(alice.all("CursorMove").filter((m) => m.user_id === owner.userId)).toEqual([]);

@@ -6,23 +6,18 @@
 import { describe, expect, it } from "vitest";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
 import { ErrorCode } from "../../src/protocol/messages.ts";
-import { newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { closeAfterEach } from "../helpers/fixture.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
-import { JsonClient } from "./json-client.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 
 describe("room control for JSON clients", () => {
-  let server: TestServer;
-  const { providers, clients } = closeAfterEach<JsonClient>(() => server);
+  const live = liveShareFixture();
+  const server = live.server;
 
   /** An owner's room and an editor joined to it over the JSON protocol. */
   const editorInRoom = async () => {
-    server = await newLiveShare();
+    await live.start();
     const owner = await server.api.room("owner");
-    const editor = await server.api.login("editor");
-    await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${editor.userId}`, { token: owner.token, body: { permission: "edit" } });
-    const client = await JsonClient.join(server.wsUrl, editor.token, owner.roomId);
-    clients.push(client);
+    const editor = await server.api.member(owner, "editor");
+    const client = await live.join(owner.roomId, editor.token);
     return { owner, editor, client };
   };
 
@@ -68,21 +63,16 @@ describe("room control for JSON clients", () => {
 
   // SPEC: LIM-6
   it("refuses a JSON client with room-full when the room already has MAX_USERS_PER_ROOM users, Yjs users included", async () => {
-    server = await newLiveShare({ MAX_USERS_PER_ROOM: "1" });
+    await live.start({ MAX_USERS_PER_ROOM: "1" });
     const owner = await server.api.room("owner");
-    const editor = await server.api.login("editor");
-    await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${editor.userId}`, { token: owner.token, body: { permission: "edit" } });
-    const first = newProvider(server.wsUrl, owner.roomId, owner.token);
-    providers.push(first);
-    await synced(first);
-    const second = await JsonClient.connect(server.wsUrl);
-    clients.push(second);
+    const editor = await server.api.member(owner, "editor");
+    await live.connectSynced(owner.roomId, owner.token);
+    const second = await live.openJson();
     second.send({ type: "Auth", token: editor.token, room_id: owner.roomId });
     expect(await second.next("AuthFailure")).toEqual({ type: "AuthFailure", reason: CloseReason.RoomFull });
     expect(await second.closed()).toEqual({ code: CloseCode.RoomFull, reason: CloseReason.RoomFull });
     // The same user's second connection is always admitted.
-    const again = await JsonClient.join(server.wsUrl, owner.token, owner.roomId);
-    clients.push(again);
+    const again = await live.join(owner.roomId, owner.token);
     expect(again.all("AuthSuccess")).toHaveLength(1);
   });
 });

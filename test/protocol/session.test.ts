@@ -11,7 +11,7 @@ import { JsonCloseReason, JsonSession, type ClientSocket } from "../../src/proto
 import type { ServerMessage } from "../../src/protocol/messages.ts";
 import { readSchema } from "../../src/schema-doc/index.ts";
 import * as Y from "yjs";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 class RecordingSocket implements ClientSocket {
@@ -30,15 +30,14 @@ class RecordingSocket implements ClientSocket {
 }
 
 describe("a JSON session without a socket", () => {
-  let server: TestServer;
-  afterEach(async () => {
+  const live = liveShareFixture();
+  afterEach(() => {
     rooms = undefined as unknown as JsonRooms;
-    await server?.close();
   });
 
   let rooms: JsonRooms;
   const session = (options: { authTimeoutMs?: number } = {}) => {
-    const { core } = server.liveshare;
+    const { core } = live.server.liveshare;
     const logger = pino({ level: "silent" });
     const socket = new RecordingSocket();
     rooms ??= new JsonRooms(() => ({ fullSyncIntervalMs: 20_000 }));
@@ -57,7 +56,7 @@ describe("a JSON session without a socket", () => {
 
   // SPEC: JSON-6
   it("closes a connection that sends no Auth within the auth timeout", async () => {
-    server = await newLiveShare();
+    await live.start();
     const { socket } = session({ authTimeoutMs: 50 });
     await waitFor(() => socket.closedWith !== undefined, "the auth timeout");
     expect(socket.closedWith).toEqual({ code: CloseCode.Timeout, reason: JsonCloseReason.AuthTimeout });
@@ -65,7 +64,7 @@ describe("a JSON session without a socket", () => {
 
   // SPEC: JSON-9, DUR-1
   it("acknowledges GraphOps in the order they were sent, each once its edit is durable", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId, diagramId } = await server.api.room();
     const { s, socket } = session();
     s.handleText(JSON.stringify({ type: "Auth", token, room_id: roomId }));
@@ -81,7 +80,7 @@ describe("a JSON session without a socket", () => {
   });
 
   it("is a member of the room while joined, and lets the room document go when it leaves", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const { core } = server.liveshare;
     const { s, socket } = session();
@@ -97,7 +96,7 @@ describe("a JSON session without a socket", () => {
 
   // SPEC: JSON-25
   it("drops cursors for a congested client and brings its presence up to date with RoomInfo once it catches up", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, userId, roomId } = await server.api.room();
     const slow = session();
     const mover = session();

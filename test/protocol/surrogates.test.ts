@@ -3,39 +3,25 @@
  * name "\ud800", a REST body) is normalised at the edge to U+FFFD, so the server's document, Yjs
  * peers, JSON clients, the stored copy and REST all hold the same string.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { readSchema } from "../../src/schema-doc/index.ts";
 import { DocumentStore } from "../../src/storage/documents.ts";
 import { parseWellFormedJson } from "../../src/protocol/well-formed-json.ts";
-import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { acknowledged } from "../helpers/provider.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { actors, addTable, serverDoc, sharedDiagram, type Actors } from "../permissions/fixture.ts";
-import { JsonClient } from "./json-client.ts";
+import { addTable, serverDoc, sharedDiagram } from "../permissions/fixture.ts";
 
 describe("lone UTF-16 surrogates from clients", () => {
-  let server: TestServer;
-  let who: Actors;
-  const clients: (JsonClient | TestProvider)[] = [];
-  beforeAll(async () => {
-    server = await newLiveShare();
-    who = await actors(server, "surrogate");
-  });
-  afterAll(async () => {
-    for (const c of clients) c.destroy();
-    await server?.close();
-  });
+  const live = liveShareFixture({ shared: true, users: "surrogate" });
+  const { server, who } = live;
 
   it('stores, relays and answers a GraphOp name "\\ud800" as U+FFFD everywhere alike', async () => {
     const { diagramId, roomId } = await sharedDiagram(server, who);
-    const peer = newProvider(server.wsUrl, roomId, who.owner.token);
-    clients.push(peer);
-    await synced(peer);
-    const json = await JsonClient.join(server.wsUrl, who.editor.token, roomId);
-    clients.push(json);
-    const watcher = await JsonClient.join(server.wsUrl, who.viewer.token, roomId);
-    clients.push(watcher);
+    const peer = await live.connectSynced(roomId, who.owner.token);
+    const json = await live.join(roomId, who.editor.token);
+    const watcher = await live.join(roomId, who.viewer.token);
 
     // JSON.stringify writes the lone surrogate as the escape "\ud800", as a client's JSON would.
     const answer = await json.op({ type: "CreateTable", name: "a\ud800b", x: 0, y: 0, comment: "\udc00" });

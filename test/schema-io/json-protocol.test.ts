@@ -1,11 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { warmParsers } from "./helpers.ts";
 import { readSchema } from "../../src/schema-doc/index.ts";
-import { closeAfterEach } from "../helpers/fixture.ts";
-import { newProvider, synced } from "../helpers/provider.ts";
-import { newLiveShare, type TestServer } from "../helpers/server.ts";
+import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { JsonClient } from "../protocol/json-client.ts";
 
 const SHOP = `CREATE TABLE customer (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);
 CREATE TABLE "order" (id bigint PRIMARY KEY, customer_id bigint REFERENCES customer(id) ON DELETE CASCADE);
@@ -15,23 +12,16 @@ CREATE VIEW v AS SELECT 1;`;
 beforeAll(warmParsers, 120_000);
 
 describe("Import over the JSON protocol", () => {
-  let server: TestServer;
-  const { providers, clients } = closeAfterEach<JsonClient>(() => server);
-  const join = async (token: string, roomId: string) => {
-    const client = await JsonClient.join(server.wsUrl, token, roomId);
-    clients.push(client);
-    return client;
-  };
+  const live = liveShareFixture();
+  const join = (token: string, roomId: string) => live.join(roomId, token);
 
   // SPEC: REST-18
   it("applies DDL as one change that JSON and Yjs clients receive, and answers ImportApplied once durable", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const importer = await join(token, roomId);
     const watcher = await join(token, roomId);
-    const provider = newProvider(server.wsUrl, roomId, token);
-    providers.push(provider);
-    await synced(provider);
+    const provider = await live.connectSynced(roomId, token);
     let updates = 0;
     provider.doc.on("update", () => updates++);
 
@@ -45,7 +35,7 @@ describe("Import over the JSON protocol", () => {
   });
 
   it("answers a source that does not parse with parse_error, line and column, and changes nothing", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, roomId } = await server.api.room();
     const client = await join(token, roomId);
     client.send({ type: "Import", format: "mysql", source: "CREATE TABLE a (\n  id int PRIMARY KEY,\n  x int NOT NULL DEFAULT,\n);", request_id: 7 });
@@ -54,7 +44,7 @@ describe("Import over the JSON protocol", () => {
   });
 
   it("refuses a viewer's import", async () => {
-    server = await newLiveShare();
+    const server = await live.start();
     const { token, diagramId, roomId } = await server.api.room();
     const viewer = await server.api.login("viewer");
     await server.api.request("PUT", `/api/diagrams/${diagramId}/shares/${viewer.userId}`, { token, body: { permission: "view" } });
