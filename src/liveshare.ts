@@ -41,6 +41,7 @@ import { UpdateLog } from "./storage/update-log.ts";
 import { UserStore } from "./storage/users.ts";
 import { SnapshotStore } from "./storage/snapshots.ts";
 import { SnapshotManager } from "./snapshots/snapshot-manager.ts";
+import { CoalescedWrites } from "./collab/coalesce.ts";
 import { CollabEndpoint } from "./collab/endpoint.ts";
 
 
@@ -130,11 +131,13 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     violations,
   });
   rooms.statusOf = (roomId, userId) => presence.statusOf(roomId, userId);
+  const writes = new CoalescedWrites();
   const presenceExtension = new PresenceExtension({
     presence,
     violations,
     limiter: new CriticalLimiter({ burst: config.criticalBurst, perSecond: config.criticalPerSecond, metrics, logger: logging.child("rate-limit"), violations }),
     maxBufferedBytes: config.presenceSendBufferBytes,
+    sendBacklog: (socket) => writes.backlog(socket),
     metrics,
   });
 
@@ -185,6 +188,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   const handleHttp = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   let jsonProtocol: JsonProtocolEndpoint | undefined;
   let collab: CollabEndpoint | undefined;
+  const yjsMetrics = metricsExtension({ metrics, rooms, logger: logging.child("connections") });
 
   const server = new Server<ConnectionContext>({
     name: "liveshare",
@@ -201,7 +205,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     extensions: [
       routing({ http: handleHttp, collab: () => collab, jsonProtocol: () => jsonProtocol }),
       ...(redis ? [redis] : []),
-      metricsExtension({ metrics, rooms, logger: logging.child("connections") }),
+      yjsMetrics,
       authentication({ tokens: () => tokens, access, users: core.users, rooms, logger: logging.child("auth") }),
       new RoomLimit({ maxUsers: config.maxUsersPerRoom, rooms, tokens: () => tokens, logger: logging.child("auth") }),
       unauthenticated,
@@ -229,6 +233,10 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     maxPayload: config.maxMessageBytes,
     logger: logging.child("connections"),
     stages: [frameGuard, unauthenticated, messageCounts, presenceExtension],
+    // Every frame sent, in this order: an acknowledgement is held until its edit is durable (and
+    // counted when it does leave); presence to a congested socket is dropped before it is counted;
+    // what is left is counted, then written — one write per socket per event-loop step.
+    outgoing: [durableLog, presenceExtension, yjsMetrics, writes],
     unauthenticated,
   });
   jsonProtocol = new JsonProtocolEndpoint(core, {

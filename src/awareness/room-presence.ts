@@ -5,7 +5,7 @@ import { PRIORITY_OF_KIND, classify, showsActivity, type PresenceKind } from "./
 import { ClientSlot, SenderPresence, type PresenceOrigin, type PresenceSender } from "./sender.ts";
 import { parseClientPresence, samePoint, sameViewport, withCursor, type ClientPresence, type PresenceState } from "./state.ts";
 import { cursorContextOf, cursorTextIn } from "./state-text.ts";
-import type { AwarenessEntry } from "./wire.ts";
+import type { AwarenessEntry } from "../collab/wire.ts";
 import type { ActivityThresholds } from "./activity.ts";
 
 /** Timings shared by every room. */

@@ -3,11 +3,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
+import { MessageType } from "../../src/collab/wire.ts";
 import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
 import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { actors, addTable, serverDoc, sharedDiagram, storedState, tableNames, type Actors } from "../permissions/fixture.ts";
-import { Msg, RawClient, frames, isClose } from "./raw-client.ts";
+import { RawClient, frames, isClose } from "./raw-client.ts";
 
 /** How the server must answer a bad frame. */
 type Answer =
@@ -47,7 +48,7 @@ const badRequest = (reason: string): Answer => ({ socketClosed: { code: CloseCod
 const cases: Case[] = [
   { name: "an empty binary frame", send: (c) => c.send(raw()), answer: badRequest(CloseReason.MalformedFrame) },
   { name: "a frame cut inside the room name", send: (c, room) => c.send(withRoom(room).slice(0, 10)), answer: badRequest(CloseReason.MalformedFrame) },
-  { name: "a room name that is not UTF-8", send: (c) => c.send(raw(2, 0xc3, 0x28, Msg.Auth, 0, 0)), answer: badRequest(CloseReason.MalformedFrame) },
+  { name: "a room name that is not UTF-8", send: (c) => c.send(raw(2, 0xc3, 0x28, MessageType.Auth, 0, 0)), answer: badRequest(CloseReason.MalformedFrame) },
   { name: "a text frame", send: (c) => c.send("hello", { text: true }), answer: badRequest(CloseReason.MalformedFrame) },
   {
     name: "a text frame that is not UTF-8",
@@ -65,12 +66,12 @@ const cases: Case[] = [
   {
     name: "the server-only BroadcastStateless type",
     authenticated: true,
-    send: (c, room) => c.send(withRoom(room, Msg.BroadcastStateless, 1, 65)),
+    send: (c, room) => c.send(withRoom(room, MessageType.BroadcastStateless, 1, 65)),
     answer: badRequest(CloseReason.UnknownMessageType),
   },
-  { name: "the server-only SyncStatus type", authenticated: true, send: (c, room) => c.send(withRoom(room, Msg.SyncStatus, 1)), answer: badRequest(CloseReason.UnknownMessageType) },
-  { name: "a sync message cut short", authenticated: true, send: (c, room) => c.send(withRoom(room, Msg.Sync, 0, 20, 1)), answer: badRequest(CloseReason.MalformedFrame) },
-  { name: "an unknown sync step", authenticated: true, send: (c, room) => c.send(withRoom(room, Msg.Sync, 9, 0)), answer: badRequest(CloseReason.UnknownMessageType) },
+  { name: "the server-only SyncStatus type", authenticated: true, send: (c, room) => c.send(withRoom(room, MessageType.SyncStatus, 1)), answer: badRequest(CloseReason.UnknownMessageType) },
+  { name: "a sync message cut short", authenticated: true, send: (c, room) => c.send(withRoom(room, MessageType.Sync, 0, 20, 1)), answer: badRequest(CloseReason.MalformedFrame) },
+  { name: "an unknown sync step", authenticated: true, send: (c, room) => c.send(withRoom(room, MessageType.Sync, 9, 0)), answer: badRequest(CloseReason.UnknownMessageType) },
   {
     name: "a sync step 2 that is not a Yjs update",
     authenticated: true,
@@ -104,7 +105,7 @@ const cases: Case[] = [
   { name: "awareness that is not JSON", authenticated: true, send: (c, room) => c.send(frames.awareness(room, awarenessOf("{nope"))), answer: badRequest(CloseReason.MalformedAwareness) },
   { name: "awareness whose state is not an object", authenticated: true, send: (c, room) => c.send(frames.awareness(room, awarenessOf("[1,2]"))), answer: badRequest(CloseReason.MalformedAwareness) },
   { name: "awareness cut short", authenticated: true, send: (c, room) => c.send(frames.awareness(room, awarenessOf("{}").slice(0, 3))), answer: badRequest(CloseReason.MalformedAwareness) },
-  { name: "an auth message of the wrong kind", send: (c, room) => c.send(withRoom(room, Msg.Auth, 1, 0)), answer: badRequest(CloseReason.MalformedFrame) },
+  { name: "an auth message of the wrong kind", send: (c, room) => c.send(withRoom(room, MessageType.Auth, 1, 0)), answer: badRequest(CloseReason.MalformedFrame) },
   { name: "a room id that is not a UUID", send: (c, _room, tokens) => c.send(frames.auth("room-1", tokens.editor)), answer: { refused: CloseReason.InvalidRoomId } },
 ];
 
