@@ -1,11 +1,11 @@
 import type { Connection, Document, Extension, afterLoadDocumentPayload, beforeHandleMessagePayload } from "@hocuspocus/server";
-import { isTransactionOrigin } from "@hocuspocus/server";
 import type { WebSocket } from "ws";
 import * as Y from "yjs";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
 import type { OutgoingStage, PassFrame, SocketOutput } from "../collab/endpoint.ts";
 import { MessageType, readDocumentUpdate, type FrameHeader } from "../collab/wire.ts";
 import { isConnectionContext } from "../context.ts";
+import { connectionOrigin, editorOf, isServerEdit } from "../origins.ts";
 import type { Logger } from "../logger.ts";
 import type { UpdateLog } from "../storage/update-log.ts";
 import { FOREIGN_KEY_VIOLATION } from "./persistence.ts";
@@ -68,7 +68,7 @@ export class DurableLog implements Extension, OutgoingStage {
     // Applied here, before it is stored, so that only an update that applied is stored and
     // acknowledged; y-protocols, which applies it next (a no-op then), would only print a failure.
     try {
-      Y.applyUpdate(document, docUpdate, { source: "connection", connection });
+      Y.applyUpdate(document, docUpdate, connectionOrigin(connection));
     } catch (error) {
       // The check above should make this unreachable; if not, the edit is neither stored nor acknowledged.
       this.options.logger.error({ err: error, roomId: documentName, bytes: docUpdate.length }, "a checked update failed to apply");
@@ -109,11 +109,9 @@ export class DurableLog implements Extension, OutgoingStage {
    */
   async afterLoadDocument({ document, documentName }: afterLoadDocumentPayload): Promise<void> {
     document.on("update", (update: Uint8Array, origin: unknown) => {
-      if (!isTransactionOrigin(origin) || origin.source !== "local") return;
-      const context = origin.context as { userId?: string; kind?: string } | undefined;
-      // Compaction folds in what is stored already.
-      if (context?.kind === "compaction") return;
-      const userId = context?.userId ?? null;
+      // Compaction folds in what is stored already: not a server edit.
+      if (!isServerEdit(origin)) return;
+      const userId = editorOf(origin);
       const stored = this.untilStored(
         documentName,
         async () => {

@@ -9,7 +9,6 @@ import type {
   onConfigurePayload,
   onConnectPayload,
 } from "@hocuspocus/server";
-import { isTransactionOrigin } from "@hocuspocus/server";
 import type { CloseEvent } from "@hocuspocus/common";
 import type { WebSocket } from "ws";
 import { CloseCode } from "../close-codes.ts";
@@ -18,6 +17,7 @@ import { MessageType, SyncStep, readFrameType, readVarUint, type FrameHeader, ty
 import { isConnectionContext } from "../context.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import { connectionOf } from "../origins.ts";
 import type { LiveRooms } from "../rooms/live-rooms.ts";
 
 export interface MetricsExtensionOptions {
@@ -200,10 +200,11 @@ export class MetricsExtension implements Extension, OutgoingStage {
   async afterLoadDocument({ document, documentName }: afterLoadDocumentPayload): Promise<void> {
     // Registered after Hocuspocus's own update handler, so the fan-out is already scheduled.
     document.on("update", (_update: Uint8Array, origin: unknown) => {
-      if (!isTransactionOrigin(origin) || origin.source !== "connection") return;
-      const receivedAt = this.receivedAt.get(origin.connection);
+      const connection = connectionOf(origin);
+      if (!connection) return;
+      const receivedAt = this.receivedAt.get(connection);
       if (receivedAt === undefined) return;
-      this.receivedAt.delete(origin.connection);
+      this.receivedAt.delete(connection);
       let pending = this.awaitingFanOut.get(documentName);
       if (!pending) this.awaitingFanOut.set(documentName, (pending = []));
       pending.push(receivedAt);

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { OriginKind, serverEdit } from "../../src/origins.ts";
 import { PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
 import { applyOperation, buildDiagram, readSchema } from "../../src/schema-doc/index.ts";
 import { closeAfterEach } from "../helpers/fixture.ts";
@@ -11,7 +12,8 @@ import { newLiveShare, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { JsonClient } from "./json-client.ts";
 
-const SERVER_EDIT = { source: "local", context: { kind: "test" } } as const;
+/** Edits made in the live document on the server side (as an import's, without a user). */
+const SERVER_EDIT = serverEdit(OriginKind.Import);
 
 describe("JSON protocol lifecycle", () => {
   let server: TestServer;
