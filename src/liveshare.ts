@@ -42,6 +42,7 @@ import { UpdateLog } from "./storage/update-log.ts";
 import { UserStore } from "./storage/users.ts";
 import { SnapshotStore } from "./storage/snapshots.ts";
 import { SnapshotManager } from "./snapshots/snapshot-manager.ts";
+import { CoalescedWrites } from "./collab/coalesce.ts";
 import { CollabEndpoint } from "./collab/endpoint.ts";
 
 
@@ -130,11 +131,13 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     violations,
   });
   rooms.statusOf = (roomId, userId) => presence.statusOf(roomId, userId);
+  const writes = new CoalescedWrites();
   const presenceExtension = new PresenceExtension({
     presence,
     violations,
     limiter: new CriticalLimiter({ burst: config.criticalBurst, perSecond: config.criticalPerSecond, metrics, logger: logging.child("rate-limit"), violations }),
     maxBufferedBytes: config.presenceSendBufferBytes,
+    sendBacklog: (socket) => writes.backlog(socket),
     metrics,
   });
 
@@ -153,6 +156,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     },
     logging.child("connections"),
   );
+  const yjsMetrics = metricsExtension({ metrics, rooms, logger: logging.child("connections") });
 
   // Hocuspocus without its Server: LiveShare's own HTTP server hands it the /collab sockets.
   const hocuspocus = new Hocuspocus<ConnectionContext>({
@@ -166,7 +170,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     maxUnauthenticatedQueueSize: config.unauthenticatedBytesPerSocket,
     extensions: [
       ...(redis ? [redis] : []),
-      metricsExtension({ metrics, rooms, logger: logging.child("connections") }),
+      yjsMetrics,
       authentication({ admission, logger: logging.child("auth") }),
       unauthenticated,
       frameGuard,
@@ -224,6 +228,10 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     maxPayload: config.maxMessageBytes,
     logger: logging.child("connections"),
     stages: [frameGuard, unauthenticated, messageCounts, presenceExtension],
+    // Every frame sent, in this order: an acknowledgement is held until its edit is durable (and
+    // counted when it does leave); presence to a congested socket is dropped before it is counted;
+    // what is left is counted, then written — one write per socket per event-loop step.
+    outgoing: [durableLog, presenceExtension, yjsMetrics, writes],
     unauthenticated,
   });
   const jsonProtocol = new JsonProtocolEndpoint(core, {

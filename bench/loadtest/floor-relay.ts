@@ -19,7 +19,7 @@ import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import { WebSocketServer, type WebSocket } from "ws";
 import * as Y from "yjs";
-import { coalesceWrites } from "../../src/collab/coalesce.ts";
+import { CoalescedWrites } from "../../src/collab/coalesce.ts";
 import { AuthType, MessageType } from "./wire.ts";
 
 const AWARENESS_BATCH_MS = 100;
@@ -105,6 +105,7 @@ class Room {
 }
 
 const rooms = new Map<string, Room>();
+const writes = new CoalescedWrites();
 
 function send(ws: WebSocket, frame: Uint8Array): void {
   if (ws.readyState === ws.OPEN) ws.send(frame);
@@ -147,7 +148,9 @@ const http = createServer((_request, response) => response.end("ok"));
 const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
 wss.on("connection", (ws) => {
   // LiveShare's own write path: frames sent to one socket in one event-loop step leave in one write.
-  coalesceWrites(ws);
+  const write = ws.send.bind(ws) as (frame: Uint8Array) => void;
+  const coalesced = writes.attach(ws, (frame) => write(frame));
+  ws.send = ((frame: Uint8Array) => coalesced(frame, undefined)) as WebSocket["send"];
   const client: Client = { ws, room: undefined, ids: new Set() };
   ws.on("message", (data: Buffer) => {
     try {

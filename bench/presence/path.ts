@@ -13,7 +13,7 @@ import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from "y-protoc
 import * as Y from "yjs";
 import { Presence, type PresenceSender } from "../../src/awareness/presence.ts";
 import { parseClientPresence } from "../../src/awareness/state.ts";
-import { readAwarenessEntries } from "../../src/awareness/wire.ts";
+import { readAwarenessEntries } from "../../src/collab/wire.ts";
 import { inspectFrame } from "../../src/extensions/frame-guard.ts";
 import { createMetrics } from "../../src/metrics.ts";
 
@@ -53,7 +53,7 @@ function measure(name: string, messages: number, run: () => void): number {
 
 console.log(`presence path, ${MESSAGES} cursor messages from ${SENDERS} senders (Node ${process.version})\n`);
 
-measure("decode frame (wire.ts; the JSON is left to presence)", MESSAGES, () => {
+measure("decode frame (collab/wire.ts; the JSON is left to presence)", MESSAGES, () => {
   for (const frame of frames) {
     const decoder = decoding.createDecoder(frame);
     decoding.readVarString(decoder);

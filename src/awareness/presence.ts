@@ -7,7 +7,7 @@ import { RoomPresence, type DropReason, type PresenceTimings, type RoomEvents } 
 import type { PresenceSender, SenderPresence } from "./sender.ts";
 import { PRESENCE_STATUSES, type PresenceStatus } from "./state.ts";
 import type { ViolationLog } from "./violations.ts";
-import type { AwarenessEntry } from "./wire.ts";
+import type { AwarenessEntry } from "../collab/wire.ts";
 
 export type { PresenceSender } from "./sender.ts";
 

@@ -2,10 +2,11 @@ import type { Document } from "@hocuspocus/server";
 import { removeAwarenessStates } from "y-protocols/awareness";
 import { setAwarenessStates } from "./apply.ts";
 import { PRIORITY_OF_KIND, classify, showsActivity, type PresenceKind } from "./priorities.ts";
-import { ClientSlot, SenderPresence, type PresenceOrigin, type PresenceSender } from "./sender.ts";
+import { PRESENCE_ORIGIN } from "../origins.ts";
+import { ClientSlot, SenderPresence, type PresenceSender } from "./sender.ts";
 import { parseClientPresence, samePoint, sameViewport, withCursor, type ClientPresence, type PresenceState } from "./state.ts";
 import { cursorContextOf, cursorTextIn } from "./state-text.ts";
-import type { AwarenessEntry } from "./wire.ts";
+import type { AwarenessEntry } from "../collab/wire.ts";
 import type { ActivityThresholds } from "./activity.ts";
 
 /** Timings shared by every room. */
@@ -58,8 +59,6 @@ interface OutgoingState {
   origin: unknown;
 }
 
-/** The origin of a flush's batched updates: presence applied by the server, relayed to every client. */
-const BATCH_ORIGIN: PresenceOrigin = { source: "local", context: { kind: "presence" } };
 
 /**
  * Presence of one room (a Hocuspocus document): which sender owns which awareness client id, the
@@ -365,7 +364,7 @@ export class RoomPresence {
       else setAwarenessStates(awareness, [entry], entry.origin);
     }
     this.outbox = [];
-    if (updates.length > 0) setAwarenessStates(awareness, updates, BATCH_ORIGIN);
+    if (updates.length > 0) setAwarenessStates(awareness, updates, PRESENCE_ORIGIN);
   }
 
   /**

@@ -1,5 +1,6 @@
-import type { Connection } from "@hocuspocus/server";
+import type { Connection, ConnectionTransactionOrigin } from "@hocuspocus/server";
 import type { Identity } from "../auth/tokens.ts";
+import { PRESENCE_ORIGIN, connectionOrigin, type ServerOrigin } from "../origins.ts";
 import { Activity, type ActivityThresholds } from "./activity.ts";
 import { colorFor } from "./color.ts";
 import { PRESENCE_BUCKETS, type Priority } from "./priorities.ts";
@@ -19,12 +20,6 @@ export interface PresenceSender {
   connection?: Connection;
   /** View-only clients still share presence (a viewer's cursor is seen); kept for the room listing. */
   readOnly: boolean;
-}
-
-/** Transaction origin of presence applied for a JSON client: Hocuspocus relays it to Yjs clients. */
-export interface PresenceOrigin {
-  source: "local";
-  context: { kind: "presence" };
 }
 
 type DroppablePriority = Exclude<Priority, "critical">;
@@ -71,7 +66,8 @@ export class SenderPresence {
   readonly activity: Activity;
   readonly buckets: Record<DroppablePriority, TokenBucket>;
   readonly user: PresenceUser;
-  readonly origin: { source: "connection"; connection: Connection } | PresenceOrigin;
+  /** A Yjs client's states are applied with its connection's origin; a JSON client's with presence's. */
+  readonly origin: ConnectionTransactionOrigin | ServerOrigin;
   /** Window start of the last rate-limit warning per message type (one warning per window). */
   readonly warned = new Map<string, number>();
 
@@ -87,8 +83,6 @@ export class SenderPresence {
       normal: new TokenBucket(PRESENCE_BUCKETS.normal.burst, PRESENCE_BUCKETS.normal.perSecond, now),
     };
     this.user = { id: sender.user.userId, name: sender.user.name, color: colorFor(sender.user.userId) };
-    this.origin = sender.connection
-      ? { source: "connection", connection: sender.connection }
-      : { source: "local", context: { kind: "presence" } };
+    this.origin = sender.connection ? connectionOrigin(sender.connection) : PRESENCE_ORIGIN;
   }
 }

@@ -2,6 +2,7 @@ import { Redis as RedisExtension } from "@hocuspocus/extension-redis";
 import type { afterLoadDocumentPayload, Hocuspocus } from "@hocuspocus/server";
 import { Redis as IORedis } from "ioredis";
 import type { Logger } from "../logger.ts";
+import { RESYNC_ORIGIN } from "../origins.ts";
 
 /**
  * Hocuspocus's Redis extension, made to survive a Redis outage: a room loaded while Redis is down is
@@ -79,7 +80,7 @@ export class ClusterRedis extends RedisExtension {
     for (const document of documents) {
       // onChange publishes this document's state vector; peers answer with what we lack and ask
       // for what they lack, so both sides converge.
-      void this.onChange({ documentName: document.name, document, transactionOrigin: { source: "local" } } as Parameters<RedisExtension["onChange"]>[0]);
+      void this.onChange({ documentName: document.name, document, transactionOrigin: RESYNC_ORIGIN } as Parameters<RedisExtension["onChange"]>[0]);
     }
   }
 }

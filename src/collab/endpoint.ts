@@ -4,8 +4,7 @@ import type { Hocuspocus } from "@hocuspocus/server";
 import { WebSocket, WebSocketServer } from "ws";
 import { CloseCode, CloseReason } from "../close-codes.ts";
 import type { Logger } from "../logger.ts";
-import { coalesceWrites } from "./coalesce.ts";
-import { FrameHeaderReader, type FrameHeader } from "./frame.ts";
+import { FrameHeaderReader, type FrameHeader } from "./wire.ts";
 import type { UnauthenticatedSockets } from "../extensions/unauthenticated.ts";
 
 /** Hocuspocus's per-socket connection (authentication, document connections, message queues). */
@@ -23,6 +22,42 @@ export interface FrameStage {
   closed?(socket: WebSocket): void;
 }
 
+/**
+ * A step every frame sent on a `/collab` socket passes, in order, before the socket writes it:
+ * Hocuspocus has no outgoing hook, so the endpoint replaces each socket's `send` once, reads the
+ * frame's header there once for all stages, and hands the frame to the first stage, which passes it
+ * on to the next. A stage sees every frame of the socket — a document connection's, and the
+ * authentication answers Hocuspocus and the frame guard write to the socket itself — while the
+ * socket is open.
+ */
+export interface OutgoingStage {
+  /**
+   * This stage at `socket`, asked once when the socket is accepted, with `next`: the stages after it
+   * and then the socket. Returns what the stage before it calls for each frame: a function that
+   * passes the frame on to `next` (or another in its place, with `output.header(other)`), drops it,
+   * or holds it and passes it on later with `output.resume(next, frame)` — or `next` itself when the
+   * stage has nothing to do at this socket. What the stage keeps per socket is held by that function,
+   * as the per-connection `send` wrappers this replaces held theirs. A stage never throws and never
+   * sends.
+   */
+  attach(socket: WebSocket, next: PassFrame, output: SocketOutput): PassFrame;
+}
+
+/**
+ * Hands a frame on through a socket's outgoing stages. `header` is undefined for a frame that does not
+ * start with an address and a type (never one of Hocuspocus's); it is overwritten by the next frame,
+ * so a stage uses it synchronously.
+ */
+export type PassFrame = (frame: Uint8Array, header: FrameHeader | undefined) => void;
+
+/** One socket's outgoing frames, as its stages see them. */
+export interface SocketOutput {
+  /** The header of a frame a stage sends in place of another. */
+  header(frame: Uint8Array): FrameHeader | undefined;
+  /** Passes a frame a stage held on to `next`; dropped if the socket closed meanwhile (as Hocuspocus drops one). */
+  resume(next: PassFrame, frame: Uint8Array): void;
+}
+
 export interface CollabEndpointOptions {
   /** MAX_MESSAGE_BYTES: a larger frame closes the socket with 1009. */
   maxPayload: number;
@@ -31,6 +66,8 @@ export interface CollabEndpointOptions {
   heartbeatMs?: number;
   /** What every frame passes before Hocuspocus, in order. */
   stages?: FrameStage[];
+  /** What every frame sent passes before the socket writes it, in order. */
+  outgoing?: OutgoingStage[];
   /** Counts and times sockets until they authenticate (also one of the `stages`). */
   unauthenticated?: UnauthenticatedSockets;
 }
@@ -44,13 +81,14 @@ export interface CollabEndpointOptions {
  * trap) and every incoming frame in a Message object: at 30,000 presence frames a second that layer
  * was about a tenth of the server's CPU. Here a frame goes from `ws` through LiveShare's stages
  * (frame guard, presence router), its header read once for all of them, to the connection's
- * `handleMessage`.
+ * `handleMessage`; a frame sent goes through the outgoing stages the same way.
  */
 export class CollabEndpoint {
   private readonly wss: WebSocketServer;
   private readonly heartbeat: NodeJS.Timeout;
   /** Per socket: whether it showed a sign of life (a frame, a ping or a pong) since the last heartbeat. */
   private readonly liveness = new WeakMap<WebSocket, { alive: boolean }>();
+  private readonly lastSent: LastSent = { frame: undefined, header: undefined };
 
   constructor(
     private readonly hocuspocus: Hocuspocus,
@@ -100,7 +138,8 @@ export class CollabEndpoint {
       ws.close(CloseCode.Timeout, CloseReason.AuthTimeout);
     });
     if (admitted === false) return;
-    coalesceWrites(ws);
+    const outgoing = this.options.outgoing ?? [];
+    if (outgoing.length > 0) Output.wrap(ws, outgoing, this.lastSent, logger);
     const webRequest = webRequestOf(request);
     unauthenticated?.track(webRequest, ws);
     const client = this.hocuspocus.handleConnection(ws, webRequest);
@@ -148,6 +187,68 @@ export class CollabEndpoint {
       liveness.alive = false;
       if (ws.readyState === WebSocket.OPEN) ws.ping();
     }
+  }
+}
+
+/**
+ * The last frame sent on any of the endpoint's sockets and its header. Hocuspocus encodes a broadcast
+ * once and sends the same bytes to every connection of the room: the sockets after the first find the
+ * header read already.
+ */
+interface LastSent {
+  frame: Uint8Array | undefined;
+  /** Always the header of `frame`: whenever the reader it belongs to reads again, `frame` changes too. */
+  header: FrameHeader | undefined;
+}
+
+/**
+ * A socket's one `send` wrapper. Hocuspocus (its document connections and its authentication answers)
+ * and the frame guard send each frame as `send(frame)`; every such frame goes through the outgoing
+ * stages and then to `ws`'s own `send`. The stages are chained once, when the socket is accepted:
+ * each calls the next directly.
+ */
+class Output implements SocketOutput {
+  private readonly headers = new FrameHeaderReader();
+
+  private constructor(
+    private readonly socket: WebSocket,
+    private readonly lastSent: LastSent,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Replaces `socket.send` with one that runs `stages` first, in order. */
+  static wrap(socket: WebSocket, stages: readonly OutgoingStage[], lastSent: LastSent, logger: Logger): void {
+    const output = new Output(socket, lastSent, logger);
+    const write = socket.send.bind(socket) as (frame: Uint8Array) => void;
+    let first: PassFrame = (frame) => write(frame);
+    for (let i = stages.length - 1; i >= 0; i--) first = stages[i]!.attach(socket, first, output);
+    socket.send = ((frame: Uint8Array) => {
+      // A frame for a socket that is not open is not sent (`ws` discards it): no stage sees it.
+      if (socket.readyState !== WebSocket.OPEN) return write(frame);
+      output.pass(first, frame);
+    }) as WebSocket["send"];
+  }
+
+  resume(next: PassFrame, frame: Uint8Array): void {
+    // Hocuspocus drops a frame for a closing socket; so is a held one whose socket closed meanwhile.
+    if (this.socket.readyState === WebSocket.OPEN) this.pass(next, frame);
+  }
+
+  private pass(next: PassFrame, frame: Uint8Array): void {
+    try {
+      next(frame, this.header(frame));
+    } catch (error) {
+      // A bug, not the client's doing: the socket is closed rather than sent what a stage failed on.
+      this.logger.error({ err: error }, "outgoing frame handling failed; socket closed");
+      this.socket.close(CloseCode.InternalError, CloseReason.InternalError);
+    }
+  }
+
+  header(frame: Uint8Array): FrameHeader | undefined {
+    const last = this.lastSent;
+    if (frame === last.frame) return last.header;
+    last.frame = frame;
+    return (last.header = this.headers.read(frame));
   }
 }
 

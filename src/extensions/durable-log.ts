@@ -1,18 +1,15 @@
 import type { Connection, Document, Extension, afterLoadDocumentPayload, beforeHandleMessagePayload } from "@hocuspocus/server";
-import { isTransactionOrigin } from "@hocuspocus/server";
-import * as decoding from "lib0/decoding";
+import type { WebSocket } from "ws";
 import * as Y from "yjs";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
+import type { OutgoingStage, PassFrame, SocketOutput } from "../collab/endpoint.ts";
+import { MessageType, readDocumentUpdate, type FrameHeader } from "../collab/wire.ts";
 import { isConnectionContext } from "../context.ts";
+import { connectionOrigin, editorOf, isServerEdit } from "../origins.ts";
 import type { Logger } from "../logger.ts";
 import type { UpdateLog } from "../storage/update-log.ts";
-import { addressPrefixLength } from "../awareness/wire.ts";
 import { FOREIGN_KEY_VIOLATION } from "./persistence.ts";
 import { updateProblem, type UpdateProblem } from "../collab/update-check.ts";
-
-/** y-protocols message numbers (the Hocuspocus wire format wraps them in a document-name prefix). */
-const MessageType = { Sync: 0, SyncReply: 4 } as const;
-const SyncType = { Step2: 1, Update: 2 } as const;
 
 export interface DurableLogOptions {
   log: UpdateLog;
@@ -24,9 +21,6 @@ export interface DurableLogOptions {
   /** A client's update was refused: it does not decode, or it would not apply. */
   onRefused?: (problem: UpdateProblem) => void;
 }
-
-/** Hocuspocus's SyncStatus message: the acknowledgement of one sync step 2 or update. */
-const SYNC_STATUS = 8;
 
 /**
  * Acknowledged means durable; applied does not wait for it. A client's document update is checked
@@ -48,12 +42,14 @@ const SYNC_STATUS = 8;
  * document's `update` event; `settled(origin)` resolves once such an edit, and every update applied
  * before it, is stored (false if its diagram is gone and it never will be).
  */
-export class DurableLog implements Extension {
+export class DurableLog implements Extension, OutgoingStage {
   extensionName = "durable-log";
   priority = 950;
   private readonly localAppends = new WeakMap<object, Promise<boolean>>();
   private readonly rooms = new WeakMap<Document, RoomDurability>();
   private readonly holding = new WeakSet<Connection>();
+  /** Per `/collab` socket, by address: the acknowledgements of the document connection there. */
+  private readonly acknowledgements = new WeakMap<object, Map<string, Acknowledgements>>();
 
   constructor(private readonly options: DurableLogOptions) {}
 
@@ -61,7 +57,7 @@ export class DurableLog implements Extension {
     // Before anything of this connection is applied, so that every acknowledgement it gets is held.
     this.holdAcknowledgements(connection);
     if (connection.readOnly) return;
-    const docUpdate = documentUpdateOf(update);
+    const docUpdate = readDocumentUpdate(update);
     if (!docUpdate || isEmptyUpdate(docUpdate)) return;
     if (!isConnectionContext(context)) throw new Refusal(CloseCode.Unauthorized, CloseReason.PermissionDenied);
     // An update that does not apply must never reach the log (it would poison every later load),
@@ -72,7 +68,7 @@ export class DurableLog implements Extension {
     // Applied here, before it is stored, so that only an update that applied is stored and
     // acknowledged; y-protocols, which applies it next (a no-op then), would only print a failure.
     try {
-      Y.applyUpdate(document, docUpdate, { source: "connection", connection });
+      Y.applyUpdate(document, docUpdate, connectionOrigin(connection));
     } catch (error) {
       // The check above should make this unreachable; if not, the edit is neither stored nor acknowledged.
       this.options.logger.error({ err: error, roomId: documentName, bytes: docUpdate.length }, "a checked update failed to apply");
@@ -113,11 +109,9 @@ export class DurableLog implements Extension {
    */
   async afterLoadDocument({ document, documentName }: afterLoadDocumentPayload): Promise<void> {
     document.on("update", (update: Uint8Array, origin: unknown) => {
-      if (!isTransactionOrigin(origin) || origin.source !== "local") return;
-      const context = origin.context as { userId?: string; kind?: string } | undefined;
-      // Compaction folds in what is stored already.
-      if (context?.kind === "compaction") return;
-      const userId = context?.userId ?? null;
+      // Compaction folds in what is stored already: not a server edit.
+      if (!isServerEdit(origin)) return;
+      const userId = editorOf(origin);
       const stored = this.untilStored(
         documentName,
         async () => {
@@ -154,26 +148,33 @@ export class DurableLog implements Extension {
   }
 
   /**
-   * Wraps the connection's `send` (Hocuspocus has no outgoing hook) so that a SyncStatus leaves only
-   * once the room's updates applied before it are stored; acknowledgements keep their order.
+   * From now on the connection's SyncStatus frames are held by its socket's outgoing step (`attach`)
+   * until the room's updates applied before each are stored.
    */
   private holdAcknowledgements(connection: Connection): void {
     if (this.holding.has(connection)) return;
     this.holding.add(connection);
-    const send = connection.send.bind(connection);
-    const statusAt = addressPrefixLength(connection.messageAddress);
-    let queue: Promise<void> = Promise.resolve();
-    let held = 0;
-    connection.send = (message: Uint8Array) => {
-      if (message[statusAt] !== SYNC_STATUS) return send(message);
-      const stored = this.rooms.get(connection.document)?.whenStored();
-      if (!stored && held === 0) return send(message);
-      held += 1;
-      queue = queue
+    // Kept after the connection closes (an acknowledgement may still be on its way), until the socket goes.
+    this.acknowledgements.get(connection.webSocket)?.set(connection.messageAddress, new Acknowledgements(connection.document));
+  }
+
+  /**
+   * The `/collab` outgoing stage: a SyncStatus leaves only once the room's updates applied before it
+   * are stored; a connection's acknowledgements keep their order.
+   */
+  attach(socket: WebSocket, next: PassFrame, output: SocketOutput): PassFrame {
+    const connections = new Map<string, Acknowledgements>();
+    this.acknowledgements.set(socket, connections);
+    return (frame, header) => {
+      const acknowledgements = header?.type === MessageType.SyncStatus ? connections.get(header.address) : undefined;
+      const stored = acknowledgements && this.rooms.get(acknowledgements.document)?.whenStored();
+      if (!acknowledgements || (!stored && acknowledgements.held === 0)) return next(frame, header);
+      acknowledgements.held += 1;
+      acknowledgements.queue = acknowledgements.queue
         .then(() => stored)
         .then(() => {
-          held -= 1;
-          send(message);
+          acknowledgements.held -= 1;
+          output.resume(next, frame);
         });
     };
   }
@@ -198,6 +199,14 @@ export class DurableLog implements Extension {
   }
 }
 
+/** One document connection's acknowledgements: how many are held, and the chain that sends them in order. */
+class Acknowledgements {
+  held = 0;
+  queue: Promise<void> = Promise.resolve();
+
+  constructor(readonly document: Document) {}
+}
+
 /**
  * The updates a room has applied and the log does not hold yet. Appends never reject (a failed one is
  * retried until stored), so `whenStored` always settles.
@@ -220,17 +229,6 @@ class RoomDurability {
     this.all = Promise.resolve();
     return undefined;
   }
-}
-
-/** The Yjs update carried by a Hocuspocus frame (sync step 2 or update), or null for anything else. */
-export function documentUpdateOf(frame: Uint8Array): Uint8Array | null {
-  const decoder = decoding.createDecoder(frame);
-  decoding.readVarString(decoder);
-  const type = decoding.readVarUint(decoder);
-  if (type !== MessageType.Sync && type !== MessageType.SyncReply) return null;
-  const syncType = decoding.readVarUint(decoder);
-  if (syncType !== SyncType.Step2 && syncType !== SyncType.Update) return null;
-  return decoding.readVarUint8Array(decoder);
 }
 
 /** An update with no structs and an empty delete set (what a client with nothing new sends). */

@@ -3,15 +3,10 @@ import * as decoding from "lib0/decoding";
 import type { WebSocket } from "ws";
 import * as Y from "yjs";
 import type { FrameStage } from "../collab/endpoint.ts";
-import { FrameHeaderReader, bodyDecoder, type FrameHeader } from "../collab/frame.ts";
+import { AuthType, FrameHeaderReader, MessageType, SyncStep, bodyDecoder, readAwarenessUpdate, type FrameHeader } from "../collab/wire.ts";
 import { CloseCode, CloseReason } from "../close-codes.ts";
 import type { Logger } from "../logger.ts";
 import { updateProblem } from "../collab/update-check.ts";
-
-/** Client → server message types of the Hocuspocus wire protocol (server/src/types.ts). */
-const MessageType = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3, SyncReply: 4, Stateless: 5, Close: 7, Pong: 10 } as const;
-const SyncType = { Step1: 0, Step2: 1, Update: 2 } as const;
-const AUTH_TOKEN = 0;
 
 /** What to do with one incoming frame. */
 export type FrameVerdict =
@@ -69,7 +64,7 @@ export function inspectHeader(frame: Uint8Array, header: FrameHeader | undefined
       case MessageType.Awareness:
         return inspectAwareness(decoding.readVarUint8Array(decoder));
       case MessageType.Auth:
-        if (decoding.readVarUint(decoder) !== AUTH_TOKEN) return refuse(CloseReason.MalformedFrame);
+        if (decoding.readVarUint(decoder) !== AuthType.Token) return refuse(CloseReason.MalformedFrame);
         decoding.readVarString(decoder);
         if (decoding.hasContent(decoder)) decoding.readVarString(decoder);
         return PASS;
@@ -77,7 +72,7 @@ export function inspectHeader(frame: Uint8Array, header: FrameHeader | undefined
         decoding.readVarString(decoder);
         return PASS;
       case MessageType.QueryAwareness:
-      case MessageType.Close:
+      case MessageType.CLOSE:
         return PASS;
       default:
         // Includes the server-only types (BroadcastStateless, SyncStatus, Ping).
@@ -93,11 +88,11 @@ function inspectSync(decoder: decoding.Decoder, decodeUpdate: boolean): FrameVer
   const syncType = decoding.readVarUint(decoder);
   const payload = decoding.readVarUint8Array(decoder);
   switch (syncType) {
-    case SyncType.Step1:
+    case SyncStep.Step1:
       Y.decodeStateVector(payload);
       return PASS;
-    case SyncType.Step2:
-    case SyncType.Update:
+    case SyncStep.Step2:
+    case SyncStep.Update:
       if (!decodeUpdate) return PASS;
       switch (updateProblem(payload)) {
         case undefined:
@@ -112,15 +107,14 @@ function inspectSync(decoder: decoding.Decoder, decodeUpdate: boolean): FrameVer
   }
 }
 
-/** An awareness update: entries of (client id, clock, JSON state) where a state is an object or null. */
+/**
+ * An awareness update: entries of (client id, clock, JSON state) where a state is an object or null.
+ * As many entries as it holds: this is a room not connected (yet), whose presence is not read here.
+ */
 function inspectAwareness(update: Uint8Array): FrameVerdict {
-  const decoder = decoding.createDecoder(update);
   try {
-    const count = decoding.readVarUint(decoder);
-    for (let i = 0; i < count; i++) {
-      decoding.readVarUint(decoder);
-      decoding.readVarUint(decoder);
-      const state: unknown = JSON.parse(decoding.readVarString(decoder));
+    for (const { json } of readAwarenessUpdate(update, Number.POSITIVE_INFINITY)) {
+      const state: unknown = JSON.parse(json);
       if (state !== null && (typeof state !== "object" || Array.isArray(state))) return refuse(CloseReason.MalformedAwareness);
     }
     return PASS;

@@ -9,12 +9,15 @@ import type {
   onConfigurePayload,
   onConnectPayload,
 } from "@hocuspocus/server";
-import { isTransactionOrigin } from "@hocuspocus/server";
 import type { CloseEvent } from "@hocuspocus/common";
+import type { WebSocket } from "ws";
 import { CloseCode } from "../close-codes.ts";
+import type { OutgoingStage, PassFrame } from "../collab/endpoint.ts";
+import { MessageType, SyncStep, readFrameType, readVarUint, type FrameHeader, type WireCursor } from "../collab/wire.ts";
 import { isConnectionContext } from "../context.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import { connectionOf } from "../origins.ts";
 import type { LiveRooms } from "../rooms/live-rooms.ts";
 
 export interface MetricsExtensionOptions {
@@ -28,6 +31,8 @@ export type Outcome = "normal" | "timeout" | "error";
 
 /** One kind of Hocuspocus frame, with the bounded label values it is counted under. */
 interface FrameKind {
+  /** Its place in `KINDS`. */
+  readonly index: number;
   /** Labels of the message counters and the latency histogram. */
   readonly labels: { readonly message_type: string; readonly priority: string };
   /** Labels of the byte counters (no priority). */
@@ -36,93 +41,85 @@ interface FrameKind {
   readonly carriesUpdate: boolean;
 }
 
-const kind = (message_type: string, priority: string, carriesUpdate = false): FrameKind => ({
-  labels: { message_type, priority },
-  byteLabels: { message_type },
-  carriesUpdate,
-});
+/** Every frame kind, each at its `index`. */
+const KINDS: FrameKind[] = [];
+
+function kind(message_type: string, priority: string, carriesUpdate = false): FrameKind {
+  const frameKind = { index: KINDS.length, labels: { message_type, priority }, byteLabels: { message_type }, carriesUpdate };
+  KINDS.push(frameKind);
+  return frameKind;
+}
 
 /**
- * Frame kinds by Hocuspocus message type (types.ts `MessageType`). Label objects are built once so
- * counting a frame allocates nothing. Incoming awareness frames are routed to presence before they
- * get here and counted there by what changed (cursor, viewport, …); outgoing ones are "normal".
+ * Frame kinds by Hocuspocus `MessageType`. Label objects are built once so counting a frame
+ * allocates nothing. Incoming awareness frames are routed to presence before they get here and
+ * counted there by what changed (cursor, viewport, …); outgoing ones are "normal".
  */
-const FRAME_KINDS: readonly FrameKind[] = [
-  kind("sync", "critical"), // 0 Sync (step 1 here; see SYNC_UPDATE)
-  kind("awareness", "normal"), // 1
-  kind("auth", "critical"), // 2
-  kind("query_awareness", "normal"), // 3
-  kind("sync", "critical"), // 4 SyncReply
-  kind("stateless", "normal"), // 5
-  kind("broadcast_stateless", "normal"), // 6
-  kind("close", "critical"), // 7
-  kind("sync_status", "critical"), // 8
-  kind("ping", "low"), // 9
-  kind("pong", "low"), // 10
-];
+const FRAME_KINDS: Readonly<Record<number, FrameKind>> = {
+  [MessageType.Sync]: kind("sync", "critical"), // step 1 here; see SYNC_UPDATE
+  [MessageType.Awareness]: kind("awareness", "normal"),
+  [MessageType.Auth]: kind("auth", "critical"),
+  [MessageType.QueryAwareness]: kind("query_awareness", "normal"),
+  [MessageType.SyncReply]: kind("sync", "critical"),
+  [MessageType.Stateless]: kind("stateless", "normal"),
+  [MessageType.BroadcastStateless]: kind("broadcast_stateless", "normal"),
+  [MessageType.CLOSE]: kind("close", "critical"),
+  [MessageType.SyncStatus]: kind("sync_status", "critical"),
+  [MessageType.Ping]: kind("ping", "low"),
+  [MessageType.Pong]: kind("pong", "low"),
+};
 const SYNC_UPDATE = kind("sync", "critical", true);
+const UNKNOWN = kind("unknown", "normal");
 
 /**
  * Outgoing frames counted in plain numbers and added to the counters when Prometheus scrapes: every
  * frame sent is on the hottest path there is, and a prom-client `inc` hashes its labels each time.
  */
 class FrameTally {
-  private readonly counts = new Map<FrameKind, { frames: number; bytes: number }>();
+  /** Frames and bytes by `FrameKind.index` (every kind exists once this module has loaded). */
+  private readonly frames = new Float64Array(KINDS.length);
+  private readonly bytes = new Float64Array(KINDS.length);
 
   add(frame: FrameKind, bytes: number): void {
-    const entry = this.counts.get(frame);
-    if (entry) {
-      entry.frames += 1;
-      entry.bytes += bytes;
-    } else this.counts.set(frame, { frames: 1, bytes });
+    this.frames[frame.index]! += 1;
+    this.bytes[frame.index]! += bytes;
   }
 
   flush(metrics: Metrics): void {
-    for (const [frame, entry] of this.counts) {
-      if (entry.frames === 0) continue;
-      metrics.messagesSent.inc(frame.labels, entry.frames);
-      metrics.bytesSent.inc(frame.byteLabels, entry.bytes);
-      entry.frames = 0;
-      entry.bytes = 0;
+    for (const frame of KINDS) {
+      const frames = this.frames[frame.index]!;
+      if (frames === 0) continue;
+      metrics.messagesSent.inc(frame.labels, frames);
+      metrics.bytesSent.inc(frame.byteLabels, this.bytes[frame.index]!);
+      this.frames[frame.index] = 0;
+      this.bytes[frame.index] = 0;
     }
   }
 }
-const UNKNOWN = kind("unknown", "normal");
 const YJS = { protocol: "yjs" } as const;
 
-/** Frame cursor for `readVarUint`: module state instead of a returned tuple, so parsing allocates nothing. */
-let cursor = 0;
-
-function readVarUint(frame: Uint8Array): number {
-  let value = 0;
-  let factor = 1;
-  while (cursor < frame.length) {
-    const byte = frame[cursor++]!;
-    value += (byte & 0x7f) * factor;
-    if (byte < 0x80) return value;
-    factor *= 128;
-    if (factor > Number.MAX_SAFE_INTEGER) return -1;
-  }
-  return -1;
+/**
+ * The kind of a frame of `type` (a `MessageType`) whose sync step (of a `Sync` or `SyncReply`) is
+ * `syncStep`. A document update counts as one whether it comes in as a step 2 or an update; going out,
+ * only an update is one fanned out to the room (a step 2 answers one client's step 1).
+ */
+function kindOf(type: number, syncStep: number, outgoing: boolean): FrameKind {
+  const known = FRAME_KINDS[type];
+  if (!known) return UNKNOWN;
+  if (type !== MessageType.Sync && type !== MessageType.SyncReply) return known;
+  if (syncStep === SyncStep.Update || (!outgoing && syncStep === SyncStep.Step2)) return SYNC_UPDATE;
+  return known;
 }
 
 /**
- * Classifies a Hocuspocus frame (`varString address, varUint type, …`) without decoding the address
- * or allocating. Never throws: a malformed frame is "unknown" (Hocuspocus itself rejects it).
- * `broadcast` tells apart an update fanned out to the room (sync type 2) from a step-2 reply.
+ * Classifies a frame a client sent without decoding its address or allocating. Never throws: a
+ * malformed frame is "unknown" (Hocuspocus itself rejects it).
  */
-export function frameKind(frame: Uint8Array, outgoing = false): FrameKind {
-  cursor = 0;
-  const addressLength = readVarUint(frame);
-  if (addressLength < 0) return UNKNOWN;
-  cursor += addressLength;
-  const type = readVarUint(frame);
-  const known = FRAME_KINDS[type];
-  if (!known) return UNKNOWN;
-  if (type !== 0 && type !== 4) return known;
-  const step = readVarUint(frame);
-  if (outgoing) return step === 2 ? SYNC_UPDATE : known;
-  return step === 1 || step === 2 ? SYNC_UPDATE : known;
+function receivedKind(frame: Uint8Array, cursor: WireCursor): FrameKind {
+  const type = readFrameType(frame, cursor);
+  if (type < 0) return UNKNOWN;
+  const syncStep = type === MessageType.Sync || type === MessageType.SyncReply ? readVarUint(frame, cursor) : -1;
+  return kindOf(type, syncStep, false);
 }
 
 /** The outcome a close code stands for: deliberate closes are normal, lost peers time out. */
@@ -150,7 +147,7 @@ const ERROR_CODES = new Set<number>([
  * when the first member (Yjs or JSON) arrives and ends, with the last leaver's outcome, when the room
  * is empty again.
  */
-export class MetricsExtension implements Extension {
+export class MetricsExtension implements Extension, OutgoingStage {
   extensionName = "metrics";
   /** Before everything but routing, so a frame's receive time is taken before the durable-log wait. */
   priority = 1900;
@@ -162,6 +159,7 @@ export class MetricsExtension implements Extension {
   private readonly awaitingFanOut = new Map<string, number[]>();
   private instance: Hocuspocus | undefined;
   private readonly sent = new FrameTally();
+  private readonly cursor: WireCursor = { pos: 0 };
 
   constructor(private readonly options: MetricsExtensionOptions) {
     this.sessions = new RoomSessions(options);
@@ -183,13 +181,12 @@ export class MetricsExtension implements Extension {
     const { metrics } = this.options;
     metrics.connections.inc(YJS);
     metrics.userJoins.inc(YJS);
-    this.countOutgoing(connection);
     connection.onClose((_document, event) => this.left(connection, documentName, event));
     this.sessions.check(documentName, "normal");
   }
 
   async beforeHandleMessage({ update, connection, documentName }: beforeHandleMessagePayload): Promise<void> {
-    const frame = frameKind(update);
+    const frame = receivedKind(update, this.cursor);
     const { metrics, logger } = this.options;
     metrics.messagesReceived.inc(frame.labels, 1);
     metrics.bytesReceived.inc(frame.byteLabels, update.byteLength);
@@ -203,10 +200,11 @@ export class MetricsExtension implements Extension {
   async afterLoadDocument({ document, documentName }: afterLoadDocumentPayload): Promise<void> {
     // Registered after Hocuspocus's own update handler, so the fan-out is already scheduled.
     document.on("update", (_update: Uint8Array, origin: unknown) => {
-      if (!isTransactionOrigin(origin) || origin.source !== "connection") return;
-      const receivedAt = this.receivedAt.get(origin.connection);
+      const connection = connectionOf(origin);
+      if (!connection) return;
+      const receivedAt = this.receivedAt.get(connection);
       if (receivedAt === undefined) return;
-      this.receivedAt.delete(origin.connection);
+      this.receivedAt.delete(connection);
       let pending = this.awaitingFanOut.get(documentName);
       if (!pending) this.awaitingFanOut.set(documentName, (pending = []));
       pending.push(receivedAt);
@@ -219,25 +217,26 @@ export class MetricsExtension implements Extension {
     this.sessions.check(documentName, "normal");
   }
 
-  /** Counts every frame sent on the connection; Hocuspocus has no outgoing hook, so `send` is wrapped. */
-  private countOutgoing(connection: Connection): void {
-    const { metrics } = this.options;
-    const send = connection.send.bind(connection);
-    const roomId = connection.document.name;
-    connection.send = (message: Uint8Array) => {
-      // Connection.send drops frames for a closing socket; those were never sent.
-      if (connection.webSocket.readyState === 1) {
-        try {
-          const frame = frameKind(message, true);
-          this.sent.add(frame, message.byteLength);
-          if (frame.carriesUpdate) this.fannedOut(roomId);
-        } catch (error) {
-          // Counting must never cost a client its message.
-          this.options.logger.error({ err: error, roomId }, "counting an outgoing frame failed");
-        }
-      }
-      send(message);
+  /**
+   * The `/collab` outgoing stage: counts the frames document connections send (the endpoint runs it
+   * only while the socket is open), as `beforeHandleMessage` counts what reaches them. Authentication
+   * answers are written to the socket outside any document connection, and the Auth frame they answer
+   * never reaches `beforeHandleMessage`: neither is counted.
+   */
+  attach(_socket: WebSocket, next: PassFrame): PassFrame {
+    return (frame, header) => {
+      this.countSent(frame, header);
+      next(frame, header);
     };
+  }
+
+  private countSent(frame: Uint8Array, header: FrameHeader | undefined): void {
+    if (header === undefined) this.sent.add(UNKNOWN, frame.byteLength);
+    else if (header.type !== MessageType.Auth) {
+      const sent = kindOf(header.type, header.syncStep, true);
+      this.sent.add(sent, frame.byteLength);
+      if (sent.carriesUpdate) this.fannedOut(header.room);
+    }
   }
 
   /** The first send of a room's update broadcast: every update it carries has reached its fan-out. */

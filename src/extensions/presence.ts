@@ -1,15 +1,13 @@
 import type { Connection, Extension, beforeHandleAwarenessPayload, connectedPayload } from "@hocuspocus/server";
-import * as decoding from "lib0/decoding";
 import type { WebSocket } from "ws";
-import type { ClientConnection, FrameStage } from "../collab/endpoint.ts";
-import { FrameHeaderReader, bodyDecoder, type FrameHeader } from "../collab/frame.ts";
+import type { ClientConnection, FrameStage, OutgoingStage, PassFrame, SocketOutput } from "../collab/endpoint.ts";
+import { FrameHeaderReader, MessageType, SyncStep, bodyDecoder, readAwarenessEntries, type AwarenessEntry, type FrameHeader } from "../collab/wire.ts";
 import { isConnectionContext } from "../context.ts";
 import type { Metrics } from "../metrics.ts";
-import { guardCongestion } from "../awareness/congestion.ts";
+import { CongestionGuard, type CongestionGuardOptions } from "../awareness/congestion.ts";
 import type { Presence, PresenceSender } from "../awareness/presence.ts";
 import type { TokenBucket } from "../awareness/token-bucket.ts";
 import type { ViolationLog } from "../awareness/violations.ts";
-import { FrameType, SyncStep, readAwarenessEntries, type AwarenessEntry } from "../awareness/wire.ts";
 import { CloseCode, CloseReason } from "../close-codes.ts";
 import { disconnectRateLimited, type CriticalLimiter } from "./rate-limit.ts";
 
@@ -18,6 +16,8 @@ export interface PresenceExtensionOptions {
   limiter: CriticalLimiter;
   /** PRESENCE_SEND_BUFFER_BYTES: presence to a socket with more than this buffered is dropped. */
   maxBufferedBytes: number;
+  /** What a socket has not sent yet (`CoalescedWrites.backlog`); its `bufferedAmount` without one. */
+  sendBacklog?: (socket: object) => number;
   metrics: Metrics;
   /** Written out when the server stops. */
   violations?: ViolationLog;
@@ -39,9 +39,9 @@ interface YjsClient {
 const MAX_EARLY_FRAMES = 8;
 
 const CRITICAL_TYPE: Readonly<Record<number, string>> = {
-  [FrameType.Sync]: "document_update",
-  [FrameType.SyncReply]: "document_update",
-  [FrameType.Auth]: "auth",
+  [MessageType.Sync]: "document_update",
+  [MessageType.SyncReply]: "document_update",
+  [MessageType.Auth]: "auth",
 };
 
 /**
@@ -55,21 +55,35 @@ const CRITICAL_TYPE: Readonly<Record<number, string>> = {
  *   per document) and handed over at `connected`. Sync and auth frames are charged to the
  *   connection's Critical budget and handed on unchanged (a document edit counts as activity); a
  *   client over that budget for too long is disconnected. Everything else goes to Hocuspocus as is.
- * - `connected` registers the connection, joins it to the room's presence, guards its socket against
+ * - `connected` registers the connection, joins it to the room's presence, guards it against
  *   congestion and removes its presence when it closes.
+ * - As a `/collab` outgoing stage it hands the awareness frames of a socket's connected documents
+ *   to the socket's `CongestionGuard`, which drops them while the socket is congested.
  * - `beforeHandleAwareness` catches any awareness that still reaches Hocuspocus from a client and
  *   sends it through presence too, so no state bypasses validation.
  */
-export class PresenceExtension implements Extension, FrameStage {
+export class PresenceExtension implements Extension, FrameStage, OutgoingStage {
   extensionName = "presence";
-  /** After authentication and metrics: its `send` wrapper must be outside the metrics counter's. */
   priority = 800;
 
   private readonly sockets = new Map<Socket, Map<string, YjsClient>>();
   private readonly clients = new WeakMap<Connection, YjsClient>();
   private readonly early = new Map<Socket, Map<string, Uint8Array>>();
+  /** Per `/collab` socket: the guard of its connected documents' presence against congestion. */
+  private readonly guards = new WeakMap<Socket, CongestionGuard>();
+  private readonly congestionOptions: CongestionGuardOptions;
 
-  constructor(private readonly options: PresenceExtensionOptions) {}
+  constructor(private readonly options: PresenceExtensionOptions) {
+    const { presence, metrics } = options;
+    const dropped = metrics.messagesDropped.labels({ message_type: "awareness", reason: "congested" });
+    this.congestionOptions = {
+      maxBufferedBytes: options.maxBufferedBytes,
+      backlog: options.sendBacklog ?? ((socket) => (socket as { bufferedAmount?: number }).bufferedAmount ?? 0),
+      removedSince: (roomId, since) => presence.room(roomId)?.removedSince(since) ?? [],
+      now: () => presence.clock(),
+      onDropped: () => dropped.inc(),
+    };
+  }
 
   /** The `/collab` frame stage: presence's frames are handled here, the rest go on to Hocuspocus. */
   take(frame: Uint8Array, header: FrameHeader | undefined, socket: WebSocket, client: ClientConnection): boolean {
@@ -80,22 +94,26 @@ export class PresenceExtension implements Extension, FrameStage {
     this.early.delete(socket);
   }
 
+  /** The `/collab` outgoing stage: a connected document's awareness frames pass its congestion guard. */
+  attach(socket: WebSocket, next: PassFrame, output: SocketOutput): PassFrame {
+    const guard = new CongestionGuard(socket, this.congestionOptions);
+    this.guards.set(socket, guard);
+    return (frame, header) => {
+      if (header?.type !== MessageType.Awareness) return next(frame, header);
+      const sent = guard.awareness(frame, header.address);
+      if (sent === frame) next(frame, header);
+      else if (sent) next(sent, output.header(sent));
+    };
+  }
+
   async connected({ connection }: connectedPayload): Promise<void> {
     // The socket may have closed while earlier `connected` hooks ran.
     if (!connection.document.hasConnection(connection)) return;
     const client = this.clientFor(connection);
     if (!client) return;
-    const { presence, metrics } = this.options;
-    presence.join(connection.document, client.sender);
-    const room = () => presence.room(connection.document.name);
-    const dropped = metrics.messagesDropped.labels({ message_type: "awareness", reason: "congested" });
-    guardCongestion(connection, {
-      maxBufferedBytes: this.options.maxBufferedBytes,
-      removedSince: (since) => room()?.removedSince(since) ?? [],
-      now: () => presence.clock(),
-      onDropped: () => dropped.inc(),
-    });
+    this.options.presence.join(connection.document, client.sender);
     const socket = connection.webSocket;
+    this.guards.get(socket)?.guard(connection);
     const held = this.early.get(socket);
     const frame = held?.get(connection.messageAddress);
     const header = frame && new FrameHeaderReader().read(frame);
@@ -126,9 +144,9 @@ export class PresenceExtension implements Extension, FrameStage {
     try {
       const { type } = header;
       const yjs = this.lookup(socket, header);
-      if (!yjs) return type === FrameType.Awareness && this.hold(socket, header.address, header.bytes);
+      if (!yjs) return type === MessageType.Awareness && this.hold(socket, header.address, header.bytes);
       if (yjs.closing) return true;
-      if (type === FrameType.Awareness) {
+      if (type === MessageType.Awareness) {
         // Hocuspocus's idle timeout counts received frames; this one does not reach it.
         if (client) client.lastMessageReceivedAt = Date.now();
         let entries: AwarenessEntry[] | undefined;
@@ -155,7 +173,7 @@ export class PresenceExtension implements Extension, FrameStage {
         disconnectRateLimited(yjs.connection);
         return true;
       }
-      if (type !== FrameType.Auth && decoding.readVarUint(bodyDecoder(header)) === SyncStep.Update) {
+      if (header.syncStep === SyncStep.Update) {
         this.options.presence.touch(yjs.connection.document, yjs.sender);
       }
       return false;

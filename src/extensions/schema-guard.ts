@@ -1,9 +1,9 @@
 import type { Extension, afterLoadDocumentPayload, afterUnloadDocumentPayload, Document } from "@hocuspocus/server";
-import { isTransactionOrigin } from "@hocuspocus/server";
 import type * as Y from "yjs";
 import { ElementVersions, repairAfterTransaction, repairInvariants } from "../schema-doc/index.ts";
 import type { LiveRooms } from "../rooms/live-rooms.ts";
 import type { Logger } from "../logger.ts";
+import { REPAIR_ORIGIN, isServerEdit } from "../origins.ts";
 
 export interface SchemaGuardOptions {
   rooms: LiveRooms;
@@ -12,9 +12,6 @@ export interface SchemaGuardOptions {
   /** The room's document was unloaded (caches keyed by room can let go of it). */
   onUnload?: (roomId: string) => void;
 }
-
-/** The origin of edits the server makes to keep the document valid. */
-export const INVARIANT_ORIGIN = { source: "local", context: { kind: "invariants" } } as const;
 
 /**
  * Keeps each loaded room's document valid and versioned: per-element versions for the JSON protocol,
@@ -36,7 +33,7 @@ export class SchemaGuard implements Extension {
 
   async afterLoadDocument({ document, documentName }: afterLoadDocumentPayload): Promise<void> {
     // A document stored before a repair (or written by a careless third-party client) starts valid.
-    const repaired = repairInvariants(document, INVARIANT_ORIGIN);
+    const repaired = repairInvariants(document, REPAIR_ORIGIN);
     if (repaired > 0) this.options.onRepair?.(repaired);
     this.versions.set(documentName, new ElementVersions(document));
     const onTransaction = (transaction: Y.Transaction) => this.afterTransaction(document, transaction);
@@ -58,8 +55,8 @@ export class SchemaGuard implements Extension {
     const origin = transaction.origin;
     // Our own edits are valid by construction; only merges — from clients, other instances, or stored
     // updates folded in by compaction — can combine into an invalid state.
-    if (isTransactionOrigin(origin) && origin.source === "local" && (origin.context as { kind?: string } | undefined)?.kind !== "compaction") return;
-    const repaired = repairAfterTransaction(document, transaction, INVARIANT_ORIGIN);
+    if (isServerEdit(origin)) return;
+    const repaired = repairAfterTransaction(document, transaction, REPAIR_ORIGIN);
     if (repaired > 0) {
       this.options.onRepair?.(repaired);
       this.options.logger.info({ roomId: document.name, repaired }, "schema invariants restored after a merge");

@@ -1,7 +1,7 @@
 import type { Extension, onAuthenticatePayload } from "@hocuspocus/server";
 import type { WebSocket } from "ws";
 import type { FrameStage } from "../collab/endpoint.ts";
-import type { FrameHeader } from "../collab/frame.ts";
+import { MessageType, type FrameHeader } from "../collab/wire.ts";
 import { CloseCode, CloseReason } from "../close-codes.ts";
 import type { Logger } from "../logger.ts";
 
@@ -28,9 +28,6 @@ interface Ticket {
   bytes: number;
   timer: NodeJS.Timeout | undefined;
 }
-
-/** Auth frames are answered, not held: they do not count towards the bytes held. */
-const AUTH_MESSAGE = 2;
 
 /**
  * Bounds what sockets that have not authenticated yet may cost — on both WebSocket endpoints
@@ -116,9 +113,12 @@ export class UnauthenticatedSockets implements Extension, FrameStage {
     this.release(socket);
   }
 
-  /** `/collab` frame stage: the bytes of an unauthenticated socket's frames (but Auth) are held. */
+  /**
+   * `/collab` frame stage: the bytes of an unauthenticated socket's frames are held. Auth frames are
+   * answered, not held: they do not count.
+   */
   take(frame: Uint8Array, header: FrameHeader | undefined, socket: WebSocket): boolean {
-    if (header?.type === AUTH_MESSAGE || !this.tickets.has(socket)) return false;
+    if (header?.type === MessageType.Auth || !this.tickets.has(socket)) return false;
     return !this.hold(socket, frame.byteLength);
   }
 

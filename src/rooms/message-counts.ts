@@ -1,6 +1,6 @@
 import type { WebSocket } from "ws";
 import type { ClientConnection, FrameStage } from "../collab/endpoint.ts";
-import type { FrameHeader } from "../collab/frame.ts";
+import type { FrameHeader } from "../collab/wire.ts";
 import type { Logger } from "../logger.ts";
 import type { SessionStore } from "../storage/sessions.ts";
 import type { LiveRooms } from "./live-rooms.ts";

@@ -1,9 +1,10 @@
 import * as Y from "yjs";
 import type { Core } from "../core.ts";
+import { serverEdit, type EditKind } from "../origins.ts";
 
 /** What made a server-side edit (logged, and told to the durable log as the origin's context). */
 export interface EditAuthor {
-  kind: string;
+  kind: EditKind;
   userId: string;
 }
 
@@ -14,7 +15,7 @@ export interface EditAuthor {
  * stored document's log. Resolves once the change is durable.
  *
  * @example
- * await editDiagramDocument(core, diagramId, { kind: "rename", userId }, (doc) => metaOf(doc).set("name", "Shop"));
+ * await editDiagramDocument(core, diagramId, { kind: OriginKind.Rename, userId }, (doc) => metaOf(doc).set("name", "Shop"));
  */
 export async function editDiagramDocument(core: Core, diagramId: string, author: EditAuthor, mutate: (doc: Y.Doc) => void): Promise<void> {
   const session = await core.sessions.activeFor(diagramId);
@@ -23,7 +24,7 @@ export async function editDiagramDocument(core: Core, diagramId: string, author:
     try {
       const document = connection.document;
       if (!document) throw new Error(`room ${session.id} did not load`);
-      const origin = { source: "local" as const, context: { kind: author.kind, userId: author.userId } };
+      const origin = serverEdit(author.kind, { userId: author.userId });
       document.transact(() => mutate(document), origin);
       await core.durableLog.settled(origin);
     } finally {

@@ -4,6 +4,7 @@
  * and it is durable before this resolves. Without an active session the stored document is updated.
  */
 import type { Core } from "../core.ts";
+import { OriginKind } from "../origins.ts";
 import { editDiagramDocument } from "../rooms/server-edit.ts";
 import { readSchema, replaceElements } from "../schema-doc/index.ts";
 import { planImport, type ImportMode, type ImportSummary } from "./merge-plan.ts";
@@ -29,7 +30,7 @@ export async function importIntoDiagram(core: Core, diagramId: string, userId: s
   const parsed = await parseSchema(request.format, request.source);
   let result: ImportResult | undefined;
   let failure: unknown;
-  await editDiagramDocument(core, diagramId, { kind: "import", userId }, (doc) => {
+  await editDiagramDocument(core, diagramId, { kind: OriginKind.Import, userId }, (doc) => {
     try {
       // Planned and applied in one go: nothing can interleave between reading and writing.
       const { target, summary } = planImport(readSchema(doc), parsed, request.mode);

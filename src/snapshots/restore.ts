@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import type { Core } from "../core.ts";
 import type { Identity } from "../auth/tokens.ts";
+import { OriginKind, serverEdit } from "../origins.ts";
 import { replaceSchema } from "../schema-doc/index.ts";
 import type { SnapshotManager } from "./snapshot-manager.ts";
 
@@ -25,11 +26,11 @@ export async function restoreSnapshot(core: Core, manager: SnapshotManager, room
   if (!snapshot) throw new Error(`snapshot ${snapshotId} vanished`);
   const target = new Y.Doc();
   Y.applyUpdate(target, snapshot.data);
-  const connection = await core.hocuspocus.openDirectConnection(roomId, { kind: "restore", userId: user.userId });
+  const connection = await core.hocuspocus.openDirectConnection(roomId, { kind: OriginKind.Restore, userId: user.userId });
   try {
     const document = connection.document!;
     const before = await manager.take(roomId, document, "before-restore");
-    const origin = { source: "local" as const, context: { kind: "restore", userId: user.userId, snapshotId } };
+    const origin = serverEdit(OriginKind.Restore, { userId: user.userId, snapshotId });
     let changed = 0;
     document.transact(() => {
       changed = replaceSchema(document, target);

@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import type { Database, Sql } from "./database.ts";
 import { updateProblem } from "../collab/update-check.ts";
+import { COMPACTION_ORIGIN } from "../origins.ts";
 
 export interface StoredDocument {
   /** The compacted state merged with every logged update after it; null for a diagram never edited. */
@@ -182,14 +183,6 @@ export function asV1(update: Uint8Array, encoding: Encoding): Uint8Array {
   if (update.length === 0) return update;
   return encoding === "v2" ? Y.convertUpdateFormatV2ToV1(update) : update;
 }
-
-/**
- * The origin of stored updates folded into a live document by compaction. They are durable already,
- * so nothing stores or logs them again (`skipStoreHooks`, and the durable log skips this kind), but as
- * a local change Hocuspocus broadcasts whatever this instance lacked to its clients and the Redis
- * extension publishes it to the other instances.
- */
-export const COMPACTION_ORIGIN = { source: "local", skipStoreHooks: true, context: { kind: "compaction" } } as const;
 
 function applyStored(doc: Y.Doc, update: Uint8Array, encoding: Encoding): void {
   if (encoding === "v2") Y.applyUpdateV2(doc, update, COMPACTION_ORIGIN);

@@ -5,17 +5,32 @@ import { Hocuspocus } from "@hocuspocus/server";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { sendBacklog } from "../../src/collab/coalesce.ts";
-import { CollabEndpoint, type FrameStage } from "../../src/collab/endpoint.ts";
+import { CoalescedWrites } from "../../src/collab/coalesce.ts";
+import { CollabEndpoint, type FrameStage, type OutgoingStage, type PassFrame, type SocketOutput } from "../../src/collab/endpoint.ts";
+import { MessageType } from "../../src/collab/wire.ts";
 
-/** The /collab endpoint alone: a bare Hocuspocus behind it, on a real HTTP server and real sockets. */
-async function endpointWith(stages: FrameStage[], heartbeatMs = 30_000): Promise<{ url: string; endpoint: CollabEndpoint; http: Server }> {
+/**
+ * The /collab endpoint alone: a bare Hocuspocus behind it, on a real HTTP server and real sockets,
+ * `outgoing` before its writes are coalesced, as LiveShare's are.
+ */
+async function endpointWith(
+  stages: FrameStage[],
+  heartbeatMs = 30_000,
+  outgoing: OutgoingStage[] = [],
+): Promise<{ url: string; endpoint: CollabEndpoint; http: Server; writes: CoalescedWrites }> {
   const hocuspocus = new Hocuspocus({ quiet: true });
-  const endpoint = new CollabEndpoint(hocuspocus, { maxPayload: 1024, logger: pino({ level: "silent" }), stages, heartbeatMs });
+  const writes = new CoalescedWrites();
+  const endpoint = new CollabEndpoint(hocuspocus, {
+    maxPayload: 1024,
+    logger: pino({ level: "silent" }),
+    stages,
+    outgoing: [...outgoing, writes],
+    heartbeatMs,
+  });
   const http = createServer();
   http.on("upgrade", (request, socket, head) => endpoint.handleUpgrade(request, socket, head));
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  return { url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}/collab`, endpoint, http };
+  return { url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}/collab`, endpoint, http, writes };
 }
 
 function open(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
@@ -50,8 +65,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function started(stages: FrameStage[], heartbeatMs?: number) {
-  const setup = await endpointWith(stages, heartbeatMs);
+async function started(stages: FrameStage[], heartbeatMs?: number, outgoing?: OutgoingStage[]) {
+  const setup = await endpointWith(stages, heartbeatMs, outgoing);
   cleanups.push(async () => {
     await setup.endpoint.close();
     await new Promise<void>((resolve) => setup.http.close(() => resolve()));
@@ -94,6 +109,72 @@ describe("the /collab endpoint", () => {
     await expect.poll(() => headers.length).toBe(2);
     expect(headers).toEqual([{ room: "r1", type: 0 }, undefined]);
     ws.close();
+  });
+
+  it("sends every frame through the outgoing stages in order, and a held frame on from the stage after the one that held it", async () => {
+    const seen: string[] = [];
+    const held: Array<{ frame: Uint8Array; next: PassFrame; output: SocketOutput }> = [];
+    /** A frame for room "r" of `type`, with one body byte. */
+    const frameOf = (type: number) => Uint8Array.from([1, 0x72, type, 0]);
+    const hold: OutgoingStage = {
+      attach: (_socket, next, output) => (frame, header) => {
+        seen.push(`hold ${header?.type}`);
+        if (header?.type === MessageType.SyncStatus) held.push({ frame, next, output });
+        else next(frame, header);
+      },
+    };
+    const replace: OutgoingStage = {
+      attach: (_socket, next, output) => (frame, header) => {
+        seen.push(`replace ${header?.type}`);
+        if (header?.type !== MessageType.Awareness) return next(frame, header);
+        const other = frameOf(MessageType.Stateless);
+        next(other, output.header(other));
+      },
+    };
+    const count: OutgoingStage = {
+      attach: (_socket, next) => (frame, header) => {
+        seen.push(`count ${header?.type}`);
+        next(frame, header);
+      },
+    };
+    let server: WebSocket | undefined;
+    const { url } = await started([{ take: (_frame, _header, socket) => ((server = socket), true) }], undefined, [hold, replace, count]);
+    const ws = await open(url);
+    const received: number[] = [];
+    ws.on("message", (data: Buffer) => received.push(data[2]!));
+    ws.send(frameOf(MessageType.Sync));
+    await expect.poll(() => server).toBeDefined();
+
+    server!.send(frameOf(MessageType.Awareness));
+    server!.send(frameOf(MessageType.SyncStatus));
+    expect(seen).toEqual(["hold 1", "replace 1", "count 5", "hold 8"]);
+    await expect.poll(() => received).toEqual([MessageType.Stateless]);
+
+    held[0]!.output.resume(held[0]!.next, held[0]!.frame);
+    expect(seen.slice(4)).toEqual(["replace 8", "count 8"]);
+    await expect.poll(() => received).toEqual([MessageType.Stateless, MessageType.SyncStatus]);
+    ws.close();
+  });
+
+  // SPEC: CLOSE-5
+  it("closes the socket (1011 internal-error) rather than send a frame an outgoing stage failed on", async () => {
+    const failing: OutgoingStage = {
+      attach: (_socket, next) => (frame, header) => {
+        if (header?.room === "boom") throw new Error("a bug in a stage");
+        next(frame, header);
+      },
+    };
+    let server: WebSocket | undefined;
+    const { url } = await started([{ take: (_frame, _header, socket) => ((server = socket), true) }], undefined, [failing]);
+    const ws = await open(url);
+    const received: Buffer[] = [];
+    ws.on("message", (data: Buffer) => received.push(data));
+    const wsClosed = closed(ws);
+    ws.send(Uint8Array.from([1, 0x72, MessageType.Sync, 0]));
+    await expect.poll(() => server).toBeDefined();
+    server!.send(Uint8Array.from([4, ...Buffer.from("boom"), MessageType.Awareness]));
+    expect(await wsClosed).toEqual({ code: 1011, reason: "internal-error" });
+    expect(received).toEqual([]);
   });
 
   // SPEC: LIM-8
@@ -150,14 +231,14 @@ describe("the /collab endpoint", () => {
         return true;
       },
     };
-    const { url } = await started([stage]);
+    const { url, writes } = await started([stage]);
     const ws = await open(url);
     ws.send(Uint8Array.from([1, 0x61, 1]));
     await expect.poll(() => server).toBeDefined();
     // In one step: a large frame goes out (corked), and the backlog before it was nothing.
     server!.send(new Uint8Array(300 * 1024));
     expect(server!.bufferedAmount).toBeGreaterThan(300 * 1024);
-    expect(sendBacklog(server!)).toBe(0);
+    expect(writes.backlog(server!)).toBe(0);
     ws.close();
   });
 });

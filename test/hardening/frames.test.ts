@@ -8,7 +8,8 @@ import { acknowledged, synced, type TestProvider } from "../helpers/provider.ts"
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { addTable, serverDoc, sharedDiagram, storedState, tableNames } from "../permissions/fixture.ts";
-import { Msg, RawClient, frames, isClose } from "./raw-client.ts";
+import { RawClient, frames, isClose } from "./raw-client.ts";
+import { MessageType } from "../../src/collab/wire.ts";
 
 /** How the server must answer a bad frame. */
 type Answer =
@@ -48,7 +49,7 @@ const badRequest = (reason: string): Answer => ({ socketClosed: { code: CloseCod
 const cases: Case[] = [
   { name: "an empty binary frame", send: (c) => c.send(raw()), answer: badRequest(CloseReason.MalformedFrame) },
   { name: "a frame cut inside the room name", send: (c, room) => c.send(withRoom(room).slice(0, 10)), answer: badRequest(CloseReason.MalformedFrame) },
-  { name: "a room name that is not UTF-8", send: (c) => c.send(raw(2, 0xc3, 0x28, Msg.Auth, 0, 0)), answer: badRequest(CloseReason.MalformedFrame) },
+  { name: "a room name that is not UTF-8", send: (c) => c.send(raw(2, 0xc3, 0x28, MessageType.Auth, 0, 0)), answer: badRequest(CloseReason.MalformedFrame) },
   { name: "a text frame", send: (c) => c.send("hello", { text: true }), answer: badRequest(CloseReason.MalformedFrame) },
   {
     name: "a text frame that is not UTF-8",
@@ -66,12 +67,12 @@ const cases: Case[] = [
   {
     name: "the server-only BroadcastStateless type",
     authenticated: true,
-    send: (c, room) => c.send(withRoom(room, Msg.BroadcastStateless, 1, 65)),
+    send: (c, room) => c.send(withRoom(room, MessageType.BroadcastStateless, 1, 65)),
     answer: badRequest(CloseReason.UnknownMessageType),
   },
-  { name: "the server-only SyncStatus type", authenticated: true, send: (c, room) => c.send(withRoom(room, Msg.SyncStatus, 1)), answer: badRequest(CloseReason.UnknownMessageType) },
-  { name: "a sync message cut short", authenticated: true, send: (c, room) => c.send(withRoom(room, Msg.Sync, 0, 20, 1)), answer: badRequest(CloseReason.MalformedFrame) },
-  { name: "an unknown sync step", authenticated: true, send: (c, room) => c.send(withRoom(room, Msg.Sync, 9, 0)), answer: badRequest(CloseReason.UnknownMessageType) },
+  { name: "the server-only SyncStatus type", authenticated: true, send: (c, room) => c.send(withRoom(room, MessageType.SyncStatus, 1)), answer: badRequest(CloseReason.UnknownMessageType) },
+  { name: "a sync message cut short", authenticated: true, send: (c, room) => c.send(withRoom(room, MessageType.Sync, 0, 20, 1)), answer: badRequest(CloseReason.MalformedFrame) },
+  { name: "an unknown sync step", authenticated: true, send: (c, room) => c.send(withRoom(room, MessageType.Sync, 9, 0)), answer: badRequest(CloseReason.UnknownMessageType) },
   {
     name: "a sync step 2 that is not a Yjs update",
     authenticated: true,
@@ -105,7 +106,7 @@ const cases: Case[] = [
   { name: "awareness that is not JSON", authenticated: true, send: (c, room) => c.send(frames.awareness(room, awarenessOf("{nope"))), answer: badRequest(CloseReason.MalformedAwareness) },
   { name: "awareness whose state is not an object", authenticated: true, send: (c, room) => c.send(frames.awareness(room, awarenessOf("[1,2]"))), answer: badRequest(CloseReason.MalformedAwareness) },
   { name: "awareness cut short", authenticated: true, send: (c, room) => c.send(frames.awareness(room, awarenessOf("{}").slice(0, 3))), answer: badRequest(CloseReason.MalformedAwareness) },
-  { name: "an auth message of the wrong kind", send: (c, room) => c.send(withRoom(room, Msg.Auth, 1, 0)), answer: badRequest(CloseReason.MalformedFrame) },
+  { name: "an auth message of the wrong kind", send: (c, room) => c.send(withRoom(room, MessageType.Auth, 1, 0)), answer: badRequest(CloseReason.MalformedFrame) },
   { name: "a room id that is not a UUID", send: (c, _room, tokens) => c.send(frames.auth("room-1", tokens.editor)), answer: { refused: CloseReason.InvalidRoomId } },
 ];
 

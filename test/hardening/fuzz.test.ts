@@ -10,10 +10,10 @@
  * the seed fixes every choice the fuzzer makes (ids the server generates still differ between runs).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { applyOperation, findViolations, readSchema, type SchemaJson } from "../../src/schema-doc/index.ts";
 import { DocumentStore } from "../../src/storage/documents.ts";
+import { encodeAwarenessEntries } from "../../src/collab/wire.ts";
 import { acknowledged, newProvider, synced, type TestProvider } from "../helpers/provider.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -184,14 +184,7 @@ describe(`fuzzing every endpoint (seed ${SEED})`, () => {
       }
       return lastUpdate;
     };
-    const awareness = (() => {
-      const e = encoding.createEncoder();
-      encoding.writeVarUint(e, 1);
-      encoding.writeVarUint(e, 777);
-      encoding.writeVarUint(e, 1);
-      encoding.writeVarString(e, JSON.stringify({ user: { id: who.owner.userId, name: "Owner" }, cursor: { x: 1, y: 2 } }));
-      return encoding.toUint8Array(e);
-    })();
+    const awareness = encodeAwarenessEntries([{ clientId: 777, clock: 1, state: { user: { id: who.owner.userId, name: "Owner" }, cursor: { x: 1, y: 2 } } }]);
     // Personas: a viewer of the main room, an editor of the fuzz room, someone with a forged token.
     const personas = [
       { token: who.viewer.token, room: main.roomId },

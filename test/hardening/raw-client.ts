@@ -2,12 +2,8 @@ import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
 import * as Y from "yjs";
+import { AuthType, MessageType, SyncStep } from "../../src/collab/wire.ts";
 import { waitFor } from "../helpers/wait.ts";
-
-/** Hocuspocus wire message types (server/src/types.ts) and auth sub-types (common/src/auth.ts). */
-export const Msg = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3, SyncReply: 4, Stateless: 5, BroadcastStateless: 6, Close: 7, SyncStatus: 8 } as const;
-export const AuthType = { Token: 0, PermissionDenied: 1, Authenticated: 2 } as const;
-export const SyncType = { Step1: 0, Step2: 1, Update: 2 } as const;
 
 /** One frame the server sent, decoded as far as tests need. */
 export type ServerFrame =
@@ -21,37 +17,37 @@ export type ServerFrame =
 /** Frame builders: exactly what a HocuspocusProvider sends, so tests can send them — or break them. */
 export const frames = {
   auth(room: string, token: string): Uint8Array {
-    return build(room, Msg.Auth, (e) => {
+    return build(room, MessageType.Auth, (e) => {
       encoding.writeVarUint(e, AuthType.Token);
       encoding.writeVarString(e, token);
     });
   },
   syncStep1(room: string, doc: Y.Doc): Uint8Array {
-    return build(room, Msg.Sync, (e) => {
-      encoding.writeVarUint(e, SyncType.Step1);
+    return build(room, MessageType.Sync, (e) => {
+      encoding.writeVarUint(e, SyncStep.Step1);
       encoding.writeVarUint8Array(e, Y.encodeStateVector(doc));
     });
   },
   syncStep2(room: string, update: Uint8Array): Uint8Array {
-    return build(room, Msg.Sync, (e) => {
-      encoding.writeVarUint(e, SyncType.Step2);
+    return build(room, MessageType.Sync, (e) => {
+      encoding.writeVarUint(e, SyncStep.Step2);
       encoding.writeVarUint8Array(e, update);
     });
   },
   update(room: string, update: Uint8Array): Uint8Array {
-    return build(room, Msg.Sync, (e) => {
-      encoding.writeVarUint(e, SyncType.Update);
+    return build(room, MessageType.Sync, (e) => {
+      encoding.writeVarUint(e, SyncStep.Update);
       encoding.writeVarUint8Array(e, update);
     });
   },
   awareness(room: string, update: Uint8Array): Uint8Array {
-    return build(room, Msg.Awareness, (e) => encoding.writeVarUint8Array(e, update));
+    return build(room, MessageType.Awareness, (e) => encoding.writeVarUint8Array(e, update));
   },
   queryAwareness(room: string): Uint8Array {
-    return build(room, Msg.QueryAwareness, () => {});
+    return build(room, MessageType.QueryAwareness, () => {});
   },
   stateless(room: string, payload: string): Uint8Array {
-    return build(room, Msg.Stateless, (e) => encoding.writeVarString(e, payload));
+    return build(room, MessageType.Stateless, (e) => encoding.writeVarString(e, payload));
   },
   /** A message type no Hocuspocus version defines. */
   unknownType(room: string, type = 99): Uint8Array {
@@ -72,18 +68,18 @@ export function decodeServerFrame(data: Uint8Array): ServerFrame {
   const room = decoding.readVarString(d);
   const type = decoding.readVarUint(d);
   switch (type) {
-    case Msg.Auth: {
+    case MessageType.Auth: {
       const sub = decoding.readVarUint(d);
       if (sub === AuthType.Authenticated) return { room, type: "authenticated", scope: decoding.readVarString(d) };
       if (sub === AuthType.PermissionDenied) return { room, type: "permission-denied", reason: decoding.readVarString(d) };
       return { room, type: "other", messageType: type };
     }
-    case Msg.SyncStatus:
+    case MessageType.SyncStatus:
       return { room, type: "sync-status", applied: decoding.readVarInt(d) === 1 };
-    case Msg.Close:
+    case MessageType.CLOSE:
       return { room, type: "close", reason: decoding.readVarString(d) };
-    case Msg.Sync:
-    case Msg.SyncReply:
+    case MessageType.Sync:
+    case MessageType.SyncReply:
       return { room, type: "sync", syncType: decoding.readVarUint(d), payload: decoding.readVarUint8Array(d) };
     default:
       return { room, type: "other", messageType: type };

@@ -9,11 +9,11 @@
  * Reproduce a failure with FUZZ_SEED=<seed> (FUZZ_STEPS=<n> for a longer run).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { readSchema } from "../../src/schema-doc/index.ts";
 import { DocumentStore } from "../../src/storage/documents.ts";
 import { acknowledged, type TestProvider } from "../helpers/provider.ts";
+import { encodeAwarenessEntries } from "../../src/collab/wire.ts";
 import { Random } from "../helpers/random.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -38,12 +38,7 @@ interface User {
 }
 
 function awarenessFrame(roomId: string, clientId: number, x: number): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 1);
-  encoding.writeVarUint(e, clientId);
-  encoding.writeVarUint(e, x + 1);
-  encoding.writeVarString(e, JSON.stringify({ cursor: { x, y: x } }));
-  return frames.awareness(roomId, encoding.toUint8Array(e));
+  return frames.awareness(roomId, encodeAwarenessEntries([{ clientId, clock: x + 1, state: { cursor: { x, y: x } } }]));
 }
 
 describe(`stateful fuzzing of both endpoints with access changes in between (seed ${SEED})`, () => {

@@ -5,11 +5,11 @@
  * print it verbatim (newlines and all: a forged log line).
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { CloseCode, CloseReason } from "../../src/close-codes.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import type { TestServer } from "../helpers/server.ts";
+import { encodeAwarenessEntries } from "../../src/collab/wire.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { actors, sharedDiagram } from "../permissions/fixture.ts";
 import { JsonClient } from "../protocol/json-client.ts";
@@ -17,12 +17,7 @@ import { RawClient, frames } from "./raw-client.ts";
 
 /** An awareness frame of about `bytes` bytes for `room` (one state with a long string in it). */
 function bigAwareness(room: string, bytes: number): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 1);
-  encoding.writeVarUint(e, 4242);
-  encoding.writeVarUint(e, 1);
-  encoding.writeVarString(e, JSON.stringify({ filler: "x".repeat(bytes) }));
-  return frames.awareness(room, encoding.toUint8Array(e));
+  return frames.awareness(room, encodeAwarenessEntries([{ clientId: 4242, clock: 1, state: { filler: "x".repeat(bytes) } }]));
 }
 
 describe("sockets that have not authenticated", () => {

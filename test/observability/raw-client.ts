@@ -1,10 +1,6 @@
 import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
-
-/** Hocuspocus frame types this test client writes (server/src/types.ts `MessageType`). */
-const Auth = 2;
-const Sync = 0;
-const SyncUpdate = 2;
+import { AuthType, MessageType, SyncStep } from "../../src/collab/wire.ts";
 
 /**
  * A bare WebSocket speaking just enough of the Hocuspocus protocol to authenticate and then misbehave:
@@ -24,8 +20,8 @@ export class RawYjsClient {
       socket.once("error", reject);
     });
     const client = new RawYjsClient(socket, roomId);
-    client.send(Auth, (e) => {
-      encoding.writeVarUint(e, 0);
+    client.send(MessageType.Auth, (e) => {
+      encoding.writeVarUint(e, AuthType.Token);
       encoding.writeVarString(e, token);
     });
     return client;
@@ -33,8 +29,8 @@ export class RawYjsClient {
 
   /** Sends a sync "update" whose payload is `bytes` (not necessarily a decodable Yjs update). */
   sendUpdate(bytes: Uint8Array): void {
-    this.send(Sync, (e) => {
-      encoding.writeVarUint(e, SyncUpdate);
+    this.send(MessageType.Sync, (e) => {
+      encoding.writeVarUint(e, SyncStep.Update);
       encoding.writeVarUint8Array(e, bytes);
     });
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as decoding from "lib0/decoding";
+import { MessageType } from "../../src/collab/wire.ts";
 import type { TestProvider } from "../helpers/provider.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { sleep } from "../helpers/wait.ts";
@@ -25,7 +26,7 @@ function countPresenceMessages(p: TestProvider): { count: number } {
   p.provider.on("message", ({ event }: { event: MessageEvent }) => {
     const decoder = decoding.createDecoder(new Uint8Array(event.data as ArrayBuffer));
     decoding.readVarString(decoder);
-    if (decoding.readVarUint(decoder) === 1) counter.count += 1;
+    if (decoding.readVarUint(decoder) === MessageType.Awareness) counter.count += 1;
   });
   return counter;
 }

@@ -7,7 +7,7 @@ import { colorFor } from "../../src/awareness/color.ts";
 import { classify } from "../../src/awareness/priorities.ts";
 import { EMPTY_FIELDS, MAX_OWN_FIELDS_BYTES, MAX_SELECTION, parseClientPresence, type ClientPresence } from "../../src/awareness/state.ts";
 import { TokenBucket } from "../../src/awareness/token-bucket.ts";
-import { encodeAwarenessEntries } from "../../src/awareness/wire.ts";
+import { encodeAwarenessEntries } from "../../src/collab/wire.ts";
 
 describe("token bucket", () => {
   // SPEC: LIM-2

@@ -4,12 +4,14 @@
  */
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { OriginKind, serverEdit } from "../../src/origins.ts";
 import { PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
 import { applyOperation, buildDiagram, readSchema } from "../../src/schema-doc/index.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-const SERVER_EDIT = { source: "local", context: { kind: "test" } } as const;
+/** Edits made in the live document on the server side (as an import's, without a user). */
+const SERVER_EDIT = serverEdit(OriginKind.Import);
 
 describe("JSON protocol lifecycle", () => {
   const live = liveShareFixture();

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
+import { OriginKind, serverEdit } from "../../src/origins.ts";
 import { VersionDeltaBroadcaster, type DeltaClient } from "../../src/protocol/version-delta.ts";
 import type { ServerMessageOf } from "../../src/protocol/messages.ts";
 import { applyOperation, buildDiagram, ElementVersions, readSchema, type SchemaJson } from "../../src/schema-doc/index.ts";
@@ -136,7 +137,7 @@ describe("version-delta broadcaster", () => {
     const other = new Recorder("other");
     broadcaster.addClient(author);
     broadcaster.addClient(other);
-    const origin = { source: "local" };
+    const origin = serverEdit(OriginKind.Json, { userId: author.userId });
     const applied = broadcaster.authored(author, origin, () => rename(tableIds[5]!, "mine", origin));
     expect(applied.version).toBe(versions.current);
     expect(applied.state.tables.map((t) => [t.id, t.name, t.version])).toEqual([[tableIds[5], "mine", versions.current]]);
@@ -151,7 +152,7 @@ describe("version-delta broadcaster", () => {
     const author = new Recorder("author");
     broadcaster.addClient(author);
     rename(tableIds[5]!, "theirs");
-    const origin = { source: "local" };
+    const origin = serverEdit(OriginKind.Json, { userId: author.userId });
     broadcaster.authored(author, origin, () => rename(tableIds[5]!, "mine", origin));
     broadcaster.release(author);
     vi.advanceTimersByTime(150);
@@ -162,7 +163,7 @@ describe("version-delta broadcaster", () => {
   it("holds an author's deltas until its acknowledgement is out, then sends them", () => {
     const author = new Recorder("author");
     broadcaster.addClient(author);
-    const origin = { source: "local" };
+    const origin = serverEdit(OriginKind.Json, { userId: author.userId });
     broadcaster.authored(author, origin, () => rename(tableIds[5]!, "mine", origin));
     rename(tableIds[6]!, "theirs");
     vi.advanceTimersByTime(150);
@@ -175,7 +176,7 @@ describe("version-delta broadcaster", () => {
   it("sends the author a later change to the element it edited", () => {
     const author = new Recorder("author");
     broadcaster.addClient(author);
-    const origin = { source: "local" };
+    const origin = serverEdit(OriginKind.Json, { userId: author.userId });
     broadcaster.authored(author, origin, () => rename(tableIds[5]!, "mine", origin));
     broadcaster.release(author);
     rename(tableIds[5]!, "overwritten");
@@ -236,7 +237,7 @@ describe("version-delta broadcaster", () => {
           : { type: "RenameTable", table_id: table.id, name: `n${step}` };
       const author = random.chance(0.5) ? random.pick(clients) : undefined;
       if (author) {
-        const origin = { source: "local", step };
+        const origin = serverEdit(OriginKind.Json, { userId: author.userId });
         const applied = broadcaster.authored(author, origin, () => applyOperation(doc, op, origin));
         // The author applies its acknowledgement (OpApplied carries this); its deltas wait for release.
         author.merge(applied.state, applied.deleted);

@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { warmParsers } from "./helpers.ts";
+import { OriginKind, serverEdit } from "../../src/origins.ts";
 import { readSchema, tablesOf } from "../../src/schema-doc/index.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { synced } from "../helpers/provider.ts";
@@ -186,7 +187,7 @@ describe("GET /api/diagrams/:id/export and /diff", () => {
     // Rename "customer" to "client" in the live document, as an editor would.
     const document = core.rooms.get(roomId)!;
     const customer = [...tablesOf(document).values()].find((t) => (t as Y.Map<unknown>).get("name") === "customer") as Y.Map<unknown>;
-    document.transact(() => customer.set("name", "client"), { source: "local", context: { kind: "test" } });
+    document.transact(() => customer.set("name", "client"), serverEdit(OriginKind.Json));
     await server.api.request("POST", `/api/diagrams/${diagramId}/import`, { token, body: { format: "postgres", source: "CREATE TABLE refund (id bigint PRIMARY KEY);" } });
 
     const diff = await server.api.request("GET", `/api/diagrams/${diagramId}/diff?from=${snapshot!.id}&to=live`, { token });

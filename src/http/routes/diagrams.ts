@@ -1,4 +1,5 @@
 import type { Core } from "../../core.ts";
+import { OriginKind } from "../../origins.ts";
 import type { RoomControl } from "../../rooms/room-control.ts";
 import { readDiagramSchema } from "../../rooms/read-schema.ts";
 import { editDiagramDocument } from "../../rooms/server-edit.ts";
@@ -209,7 +210,7 @@ export function diagramRoutes(core: Core, control: RoomControl) {
       if (changes.name !== undefined) {
         const name = changes.name;
         diagram = await core.diagrams.rename(id, name);
-        await editDiagramDocument(core, id, { kind: "rename", userId: identity.userId }, (doc) => {
+        await editDiagramDocument(core, id, { kind: OriginKind.Rename, userId: identity.userId }, (doc) => {
           // Only when it differs, so that a rename to the same name is no edit at all.
           if (metaOf(doc).get("name") !== name) metaOf(doc).set("name", name);
         });
