@@ -39,8 +39,8 @@ export interface OriginContext {
   /** The user the edit was made for (the update log's `user_id`). */
   readonly userId?: string;
   readonly snapshotId?: string;
-  /** The JSON session whose edit it is. */
-  readonly sessionKey?: string;
+  /** The JSON connection whose edit it is. */
+  readonly connectionKey?: string;
 }
 
 /** A LiveShare origin: Hocuspocus's `local` source, with what made it. */

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from "./config.ts";
-import { createLiveShare } from "./liveshare.ts";
+import { createLiveShare } from "./assembly.ts";
 
 /** How long a signal may take to store and close everything before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 30_000;

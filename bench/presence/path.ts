@@ -14,7 +14,7 @@ import * as Y from "yjs";
 import { Presence, type PresenceSender } from "../../src/awareness/presence.ts";
 import { parseClientPresence } from "../../src/awareness/state.ts";
 import { readAwarenessEntries } from "../../src/collab/wire.ts";
-import { inspectFrame } from "../../src/extensions/frame-guard.ts";
+import { inspectFrame } from "../../src/collab/frame-guard.ts";
 import { createMetrics } from "../../src/metrics.ts";
 
 const ROOM = "9c5b94b1-35ad-4d2b-a3b6-000000000001";

@@ -5,7 +5,7 @@
  * counters, and closes on `"stop"`.
  */
 import { loadConfig } from "../../src/config.ts";
-import { createLiveShare } from "../../src/liveshare.ts";
+import { createLiveShare } from "../../src/assembly.ts";
 
 const liveshare = await createLiveShare(loadConfig());
 const port = await liveshare.listen();

@@ -9,9 +9,9 @@
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { loadConfig } from "../../src/config.ts";
-import { createLiveShare } from "../../src/liveshare.ts";
+import { createLiveShare } from "../../src/assembly.ts";
 import { buildDiagram } from "../../src/schema-doc/index.ts";
-import type { ServerMessage } from "../../src/protocol/messages.ts";
+import type { ServerMessage } from "../../src/json-protocol/messages.ts";
 
 const { values } = parseArgs({
   options: {

@@ -2,11 +2,11 @@ import type { Document } from "@hocuspocus/server";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { liveliest } from "./activity.ts";
-import { PRIORITY_OF_KIND, PresenceKind, type Priority } from "./priorities.ts";
+import { PRIORITY_OF_KIND, PresenceKind, type Priority } from "../limits/priorities.ts";
 import { RoomPresence, type DropReason, type PresenceTimings, type RoomEvents } from "./room-presence.ts";
 import type { PresenceSender, SenderPresence } from "./sender.ts";
 import { PRESENCE_STATUSES, type PresenceStatus } from "./state.ts";
-import type { ViolationLog } from "./violations.ts";
+import type { ViolationLog } from "../limits/violations.ts";
 import type { AwarenessEntry } from "../collab/wire.ts";
 
 export type { PresenceSender } from "./sender.ts";

@@ -1,7 +1,7 @@
 import type { Document } from "@hocuspocus/server";
 import { removeAwarenessStates } from "y-protocols/awareness";
 import { setAwarenessStates } from "./apply.ts";
-import { PRIORITY_OF_KIND, classify, showsActivity, type PresenceKind } from "./priorities.ts";
+import { PRIORITY_OF_KIND, classify, showsActivity, type PresenceKind } from "../limits/priorities.ts";
 import { PRESENCE_ORIGIN } from "../origins.ts";
 import { ClientSlot, SenderPresence, type PresenceSender } from "./sender.ts";
 import { parseClientPresence, samePoint, sameViewport, withCursor, type ClientPresence, type PresenceState } from "./state.ts";

@@ -3,10 +3,10 @@ import type { Identity } from "../auth/tokens.ts";
 import { PRESENCE_ORIGIN, connectionOrigin, type ServerOrigin } from "../origins.ts";
 import { Activity, type ActivityThresholds } from "./activity.ts";
 import { colorFor } from "./color.ts";
-import { PRESENCE_BUCKETS, type Priority } from "./priorities.ts";
+import { PRESENCE_BUCKETS, type Priority } from "../limits/priorities.ts";
 import type { ClientPresence, PresenceState, PresenceStatus, PresenceUser } from "./state.ts";
 import type { CursorContext } from "./state-text.ts";
-import { TokenBucket } from "./token-bucket.ts";
+import { TokenBucket } from "../limits/token-bucket.ts";
 
 /**
  * Who sends presence: one client connection (a Yjs document connection or a JSON-protocol socket).

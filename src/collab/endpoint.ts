@@ -5,7 +5,7 @@ import { WebSocket, WebSocketServer } from "ws";
 import { CloseCode, CloseReason } from "../close-codes.ts";
 import type { Logger } from "../logger.ts";
 import { FrameHeaderReader, type FrameHeader } from "./wire.ts";
-import type { UnauthenticatedSockets } from "../extensions/unauthenticated.ts";
+import type { UnauthenticatedSockets } from "../limits/unauthenticated.ts";
 
 /** Hocuspocus's per-socket connection (authentication, document connections, message queues). */
 export type ClientConnection = ReturnType<Hocuspocus["handleConnection"]>;

@@ -74,7 +74,8 @@ export interface FrameHeader {
   room: string;
   /**
    * The address names a room by its id (a lowercase UUID), optionally followed by `\0` and a
-   * session id of letters, digits, `-` and `_`: nothing else is a document a client may open, and
+   * suffix of letters, digits, `-` and `_` (providers that multiplex one socket; Hocuspocus's
+   * "session awareness"): nothing else is a document a client may open, and
    * nothing else reaches Hocuspocus (which would print a client-chosen name, newlines and all).
    */
   roomIsId: boolean;

@@ -1,6 +1,6 @@
 import type { Connection, Extension, beforeHandleMessagePayload, connectedPayload, onAuthenticatePayload } from "@hocuspocus/server";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
-import { isConnectionContext, type ConnectionContext } from "../context.ts";
+import { isConnectionContext, type ConnectionContext } from "../collab/connection-context.ts";
 import type { Admission } from "../rooms/admission.ts";
 import { yjsMember } from "../rooms/live-rooms.ts";
 import type { Logger } from "../logger.ts";

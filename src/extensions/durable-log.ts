@@ -4,7 +4,7 @@ import * as Y from "yjs";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
 import type { OutgoingStage, PassFrame, SocketOutput } from "../collab/endpoint.ts";
 import { MessageType, readDocumentUpdate, type FrameHeader } from "../collab/wire.ts";
-import { isConnectionContext } from "../context.ts";
+import { isConnectionContext } from "../collab/connection-context.ts";
 import { connectionOrigin, editorOf, isServerEdit } from "../origins.ts";
 import type { Logger } from "../logger.ts";
 import type { UpdateLog } from "../storage/update-log.ts";

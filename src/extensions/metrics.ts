@@ -14,7 +14,7 @@ import type { WebSocket } from "ws";
 import { CloseCode } from "../close-codes.ts";
 import type { OutgoingStage, PassFrame } from "../collab/endpoint.ts";
 import { MessageType, SyncStep, readFrameType, readVarUint, type FrameHeader, type WireCursor } from "../collab/wire.ts";
-import { isConnectionContext } from "../context.ts";
+import { isConnectionContext } from "../collab/connection-context.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { connectionOf } from "../origins.ts";
@@ -26,7 +26,7 @@ export interface MetricsExtensionOptions {
   logger: Logger;
 }
 
-/** How a session (a room's stretch of occupancy) or a connection ended: the `outcome` label. */
+/** How a room's occupancy or a connection ended: the `outcome` label. */
 export type Outcome = "normal" | "timeout" | "error";
 
 /** One kind of Hocuspocus frame, with the bounded label values it is counted under. */
@@ -141,18 +141,19 @@ const ERROR_CODES = new Set<number>([
 ]);
 
 /**
- * Records Yjs connection, user, session and message events as metrics and logs them (module
+ * Records Yjs connection, user, occupancy and message events as metrics and logs them (module
  * `connections`). Little state: a start time per occupied room and the receive times of updates not
- * yet fanned out; no ids as label values. A session here is a room's stretch of occupancy on this instance: it starts
- * when the first member (Yjs or JSON) arrives and ends, with the last leaver's outcome, when the room
- * is empty again.
+ * yet fanned out; no ids as label values. A room's occupancy on this instance starts when the first
+ * member (Yjs or JSON) arrives and ends, with the last leaver's outcome, when the room is empty again;
+ * the metrics keep the contract's names (`liveshare_active_sessions_total`,
+ * `liveshare_session_duration_seconds`: a session with users here).
  */
 export class MetricsExtension implements Extension, OutgoingStage {
   extensionName = "metrics";
   /** Before everything but routing, so a frame's receive time is taken before the durable-log wait. */
   priority = 1900;
 
-  private readonly sessions: RoomSessions;
+  private readonly occupancy: RoomOccupancy;
   /** Receive time of the last document-update frame of each connection (messages are processed in order). */
   private readonly receivedAt = new WeakMap<Connection, number>();
   /** Receive times of the room's updates applied but not yet fanned out (arrays are reused). */
@@ -162,8 +163,8 @@ export class MetricsExtension implements Extension, OutgoingStage {
   private readonly cursor: WireCursor = { pos: 0 };
 
   constructor(private readonly options: MetricsExtensionOptions) {
-    this.sessions = new RoomSessions(options);
-    options.metrics.beforeScrape.add(() => this.sessions.checkAll());
+    this.occupancy = new RoomOccupancy(options);
+    options.metrics.beforeScrape.add(() => this.occupancy.checkAll());
     options.metrics.beforeScrape.add(() => this.sent.flush(options.metrics));
   }
 
@@ -182,7 +183,7 @@ export class MetricsExtension implements Extension, OutgoingStage {
     metrics.connections.inc(YJS);
     metrics.userJoins.inc(YJS);
     connection.onClose((_document, event) => this.left(connection, documentName, event));
-    this.sessions.check(documentName, "normal");
+    this.occupancy.check(documentName, "normal");
   }
 
   async beforeHandleMessage({ update, connection, documentName }: beforeHandleMessagePayload): Promise<void> {
@@ -209,12 +210,12 @@ export class MetricsExtension implements Extension, OutgoingStage {
       if (!pending) this.awaitingFanOut.set(documentName, (pending = []));
       pending.push(receivedAt);
     });
-    this.sessions.check(documentName, "normal");
+    this.occupancy.check(documentName, "normal");
   }
 
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
     this.awaitingFanOut.delete(documentName);
-    this.sessions.check(documentName, "normal");
+    this.occupancy.check(documentName, "normal");
   }
 
   /**
@@ -261,22 +262,22 @@ export class MetricsExtension implements Extension, OutgoingStage {
     if (outcome === "timeout") logger.warn(fields, "connection lost");
     else if (outcome === "error") logger.warn(fields, "connection closed on an error");
     logger.info(fields, "user disconnected");
-    this.sessions.check(roomId, outcome);
+    this.occupancy.check(roomId, outcome);
   }
 }
 
 /**
  * Which rooms are occupied on this instance, by LiveRooms (Yjs connections and other transports'
- * members alike): the active-sessions gauge and the session-duration histogram. Yjs joins and leaves
+ * members alike), for the active-sessions gauge and the session-duration histogram. Yjs joins and leaves
  * and document loads update it at once; before each scrape every room is checked, which catches rooms
  * that only JSON clients joined or left.
  */
-class RoomSessions {
+class RoomOccupancy {
   private readonly startedAt = new Map<string, number>();
 
   constructor(private readonly options: MetricsExtensionOptions) {}
 
-  /** Brings the room's session in line with its members; `outcome` is how it ended if it just did. */
+  /** Brings the room's occupancy in line with its members; `outcome` is how it ended if it just did. */
   check(roomId: string, outcome: Outcome): void {
     const occupied = this.options.rooms.membersOf(roomId).length > 0;
     const startedAt = this.startedAt.get(roomId);

@@ -36,7 +36,7 @@ export function persistence({ access, documents, logger, onLoaded, onStored }: P
       } catch (error) {
         if (error instanceof Refusal) throw error;
         // Not the client's access: the room could not be read. Both protocols tell it as such
-        // (Hocuspocus sends a hook error's `reason` in its refusal; the JSON session its own).
+        // (Hocuspocus sends a hook error's `reason` in its refusal; the JSON connection its own).
         logger.error({ err: error, roomId: documentName, diagramId }, "document load failed");
         throw new Refusal(CloseCode.StorageUnavailable, CloseReason.RoomUnavailable, "");
       }

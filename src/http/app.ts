@@ -4,7 +4,7 @@ import type { Core } from "../core.ts";
 import type { Identity } from "../auth/tokens.ts";
 import { TokenRejected } from "../auth/tokens.ts";
 import type { RoomControl } from "../rooms/room-control.ts";
-import { protocolJsonSchema } from "../protocol/json-schema.ts";
+import { protocolJsonSchema } from "../json-protocol/json-schema.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
 import { router } from "./openapi.ts";
 import { bufferBody, checkDeclaredLength } from "./validation.ts";

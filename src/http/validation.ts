@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { isUuid } from "../rooms/access.ts";
 import { ErrorCode, HttpError } from "./errors.ts";
-import { parseWellFormedJson } from "../protocol/well-formed-json.ts";
+import { parseWellFormedJson } from "../json-protocol/well-formed-json.ts";
 
 /** The largest request body accepted (413 beyond). */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { TokenRejected, type Identity, type Tokens } from "../auth/tokens.ts";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
-import type { ConnectionContext } from "../context.ts";
+import type { ConnectionContext } from "../collab/connection-context.ts";
 import type { Logger } from "../logger.ts";
 import type { Role } from "../storage/diagrams.ts";
 import type { UserStore } from "../storage/users.ts";

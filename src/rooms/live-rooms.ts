@@ -1,6 +1,6 @@
 import { OutgoingMessage, type Connection, type Document } from "@hocuspocus/server";
 import type { CloseEvent } from "@hocuspocus/common";
-import { isConnectionContext, type ConnectionContext } from "../context.ts";
+import { isConnectionContext, type ConnectionContext } from "../collab/connection-context.ts";
 
 export interface PresentUser {
   user_id: string;

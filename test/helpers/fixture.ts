@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import type * as Y from "yjs";
 import type { Database } from "../../src/storage/database.ts";
-import { RawClient } from "../hardening/raw-client.ts";
-import { JsonClient } from "../protocol/json-client.ts";
+import { RawClient } from "./raw-client.ts";
+import { JsonClient } from "./json-client.ts";
 import { newProvider, synced, type TestProvider } from "./provider.ts";
 import { newLiveShare, type Backend, type TestServer } from "./server.ts";
 import { actors, type Actors } from "./users.ts";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { loadConfig, type Config, type LogLevel } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
-import { createLiveShare, type LiveShare } from "../../src/liveshare.ts";
+import { createLiveShare, type LiveShare } from "../../src/assembly.ts";
 import { openDatabase } from "../../src/storage/open.ts";
 import type { Database } from "../../src/storage/database.ts";
 import { TEST_DATABASE_URL } from "./env.ts";

@@ -3,7 +3,7 @@ import { CloseCode, CloseReason } from "../../src/close-codes.ts";
 import { acknowledged, synced } from "../helpers/provider.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { addTable, sharedDiagram, tableNames } from "../permissions/fixture.ts";
+import { addTable, sharedDiagram, tableNames } from "../rooms/fixture.ts";
 
 describe("link sharing", () => {
   const live = liveShareFixture({ shared: true, users: "link" });
