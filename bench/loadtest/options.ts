@@ -1,6 +1,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
-import type { RunOptions, Target } from "./run.ts";
+import type { RunOptions } from "./run-options.ts";
+import type { Target } from "./targets.ts";
 import { SCENARIOS } from "./scenarios.ts";
 import { REPO_ROOT } from "./servers.ts";
 import { TARGET_ORDER } from "./targets.ts";

@@ -1,4 +1,5 @@
-import type { Target, TargetResult } from "./run.ts";
+import type { TargetResult } from "./result.ts";
+import type { Target } from "./targets.ts";
 import { formatProfile } from "./profile.ts";
 import { TARGET_HEADER, TARGET_ORDER } from "./targets.ts";
 

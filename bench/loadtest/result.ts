@@ -1,7 +1,8 @@
 import type { Delivery } from "./delivery.ts";
 import type { UserResult, WorkerResult } from "./plan.ts";
 import type { ProfileSummary } from "./profile.ts";
-import type { RunOptions, Target } from "./run.ts";
+import type { RunOptions } from "./run-options.ts";
+import type { Target } from "./targets.ts";
 import type { WindowFigures } from "./window.ts";
 import { distribution, type Distribution } from "./stats.ts";
 

@@ -8,50 +8,12 @@ import { provisionBare, provisionLiveShare } from "./provision.ts";
 import { assemble, type TargetResult } from "./result.ts";
 import { externalServer, startLiveShare, startReference, type ServerUnderTest } from "./servers.ts";
 import { WindowSampler } from "./window.ts";
+import type { RunOptions } from "./run-options.ts";
+import { isLiveShare, type Target } from "./targets.ts";
 
 export type { TargetResult } from "./result.ts";
-
-/** What a run measures; "baseline" is LiveShare from another checkout (`--baseline-entry`), for before/after. */
-export type Target = "liveshare" | "baseline" | "hocuspocus" | "floor" | "sink";
-
-/** LiveShare itself, this checkout's or the baseline's: provisioned over its REST API. */
-export function isLiveShare(target: Target): target is "liveshare" | "baseline" {
-  return target === "liveshare" || target === "baseline";
-}
-
-export interface RunOptions {
-  users: number;
-  rooms: number;
-  durationS: number;
-  graceS: number;
-  workers: number;
-  cursorHz: number;
-  editHz: number;
-  /** JSON-protocol users (LiveShare only; bare Hocuspocus gets Yjs users in their place). */
-  jsonClients: number;
-  connectConcurrency: number;
-  connectTimeoutS: number;
-  setupTimeoutS: number;
-  /**
-   * Niceness of the generator's worker threads. Above 0 the server gets the CPU it asks for, so its
-   * CPU figure is its demand at full service (latencies then carry the generator's own delays).
-   */
-  generatorNice: number;
-  /** An already running LiveShare (no server started, CPU and RSS read from its /metrics). */
-  url: string | undefined;
-  adminDatabaseUrl: string;
-  /** Write CPU profiles of the servers here (`--cpu-prof`). */
-  profileDir: string | undefined;
-  /** Extra environment for the LiveShare server. */
-  serverEnv: Record<string, string>;
-  /** LiveShare entry point (default src/server.ts). */
-  liveshareEntry: string | undefined;
-  /** The baseline target's entry point: another checkout's src/server.ts. */
-  baselineEntry: string | undefined;
-  /** Extra Node.js flags for the LiveShare server process. */
-  serverNodeArgs: string[];
-  log: (line: string) => void;
-}
+export type { RunOptions } from "./run-options.ts";
+export { isLiveShare, type Target } from "./targets.ts";
 
 /** One target, one scenario: start the server, provision, connect, measure, stop everything. */
 export async function runTarget(target: Target, options: RunOptions): Promise<TargetResult> {

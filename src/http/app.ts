@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { Core } from "../core.ts";
-import type { Identity } from "../auth/tokens.ts";
+import type { AppEnv } from "./app-env.ts";
 import { TokenRejected } from "../auth/tokens.ts";
 import type { RoomControl } from "../rooms/room-control.ts";
 import { protocolJsonSchema } from "../json-protocol/json-schema.ts";
@@ -17,10 +17,6 @@ import { operatorRoutes } from "./routes/operator.ts";
 import { snapshotRoutes } from "./routes/snapshots.ts";
 import { serveEditor } from "./routes/editor.ts";
 import { schemaIoRoutes } from "./routes/schema-io.ts";
-
-export interface AppEnv {
-  Variables: { identity: Identity };
-}
 
 /**
  * The REST API: JSON in and out, errors as `{ error: { code, message } }` with a fitting status.

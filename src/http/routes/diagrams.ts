@@ -5,7 +5,7 @@ import { readDiagramSchema } from "../../rooms/read-schema.ts";
 import { editDiagramDocument } from "../../rooms/server-edit.ts";
 import { metaOf } from "../../schema-doc/index.ts";
 import { roleFrom, type Diagram, type Role } from "../../storage/diagrams.ts";
-import type { AppEnv } from "../app.ts";
+import type { AppEnv } from "../app-env.ts";
 import { ErrorCode, HttpError, forbidden, notFound } from "../errors.ts";
 import { bearer, createRoute, errors, json, jsonBody, router, z } from "../openapi.ts";
 import {

@@ -1,5 +1,5 @@
 import type { Core } from "../../core.ts";
-import type { AppEnv } from "../app.ts";
+import type { AppEnv } from "../app-env.ts";
 import { bearer, createRoute, errors, json, router, z } from "../openapi.ts";
 
 const me = createRoute({

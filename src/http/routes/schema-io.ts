@@ -9,7 +9,7 @@ import { importIntoDiagram } from "../../schema-io/live-import.ts";
 import { IMPORT_MODES, ImportRejected, type SchemaValues } from "../../schema-io/merge-plan.ts";
 import { EXPORT_FORMATS, IMPORT_FORMATS, SchemaParseError } from "../../schema-io/model.ts";
 import type { Role } from "../../storage/diagrams.ts";
-import type { AppEnv } from "../app.ts";
+import type { AppEnv } from "../app-env.ts";
 import { ErrorCode, HttpError, forbidden, notFound } from "../errors.ts";
 import { bearer, createRoute, errors, json, jsonBody, router, z } from "../openapi.ts";
 import { uuid } from "../schemas.ts";

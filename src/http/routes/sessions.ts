@@ -2,7 +2,7 @@ import type { Core } from "../../core.ts";
 import { canEdit } from "../../rooms/access.ts";
 import type { RoomControl } from "../../rooms/room-control.ts";
 import type { Session } from "../../storage/sessions.ts";
-import type { AppEnv } from "../app.ts";
+import type { AppEnv } from "../app-env.ts";
 import { ErrorCode, HttpError, forbidden, notFound } from "../errors.ts";
 import { bearer, createRoute, errors, json, jsonBody, router, z } from "../openapi.ts";
 import { presentUserSchema, roleSchema, sessionSchema, uuid } from "../schemas.ts";

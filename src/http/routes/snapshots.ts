@@ -4,7 +4,7 @@ import { canEdit } from "../../rooms/access.ts";
 import { restoreSnapshot } from "../../snapshots/restore.ts";
 import { readSchema } from "../../schema-doc/index.ts";
 import { schemaJson } from "../../schema-doc/json-form.ts";
-import type { AppEnv } from "../app.ts";
+import type { AppEnv } from "../app-env.ts";
 import { ErrorCode, HttpError, forbidden, notFound } from "../errors.ts";
 import { bearer, createRoute, errors, json, router, z } from "../openapi.ts";
 import { uuid } from "../schemas.ts";
