@@ -27,17 +27,14 @@ describe("buildDiagram", () => {
     expect(findViolations(doc)).toEqual([]);
   });
 
-  it("builds 500 tables of 10 columns with 400 relationships quickly, in one update", () => {
+  it("builds 500 tables of 10 columns with 400 relationships in one update", () => {
     const doc = new Y.Doc();
     let updates = 0;
     doc.on("update", () => void (updates += 1));
-    const started = performance.now();
     buildDiagram(doc, { tables: 500, columnsPerTable: 10, relationships: 400, seed: 7 });
-    const elapsed = performance.now() - started;
     expect(updates).toBe(1);
     expect(readSchema(doc).tables).toHaveLength(500);
-    // Generous for slow CI machines; typically well under 200 ms.
-    expect(elapsed).toBeLessThan(2000);
+    expect(findViolations(doc)).toEqual([]);
   });
 
   it("refuses relationships when there are no columns to connect", () => {
