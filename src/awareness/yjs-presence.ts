@@ -1,6 +1,6 @@
 import type { Connection, Extension, beforeHandleAwarenessPayload, connectedPayload } from "@hocuspocus/server";
 import type { WebSocket } from "ws";
-import type { ClientConnection, FrameStage, OutgoingStage, PassFrame, SocketOutput } from "../collab/endpoint.ts";
+import type { ClientConnection, FrameStage, OutgoingStage, PassFrame, SocketOutput } from "../collab/stages.ts";
 import { FrameHeaderReader, MessageType, SyncStep, bodyDecoder, readAwarenessEntries, type AwarenessEntry, type FrameHeader } from "../collab/wire.ts";
 import { isConnectionContext } from "../collab/connection-context.ts";
 import type { Metrics } from "../metrics.ts";

@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
-import type { OutgoingStage, PassFrame } from "./endpoint.ts";
+import type { OutgoingStage, PassFrame } from "./stages.ts";
 
 /**
  * Frames sent to one socket in one step of the event loop leave in one write: the socket is corked at

@@ -2,7 +2,7 @@ import { OutgoingMessage, type Extension, type connectedPayload } from "@hocuspo
 import * as decoding from "lib0/decoding";
 import type { WebSocket } from "ws";
 import * as Y from "yjs";
-import type { FrameStage } from "./endpoint.ts";
+import type { FrameStage } from "./stages.ts";
 import { AuthType, FrameHeaderReader, MessageType, SyncStep, bodyDecoder, readAwarenessUpdate, type FrameHeader } from "./wire.ts";
 import { CloseCode, CloseReason } from "../close-codes.ts";
 import type { Logger } from "../logger.ts";

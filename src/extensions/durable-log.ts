@@ -2,7 +2,7 @@ import type { Connection, Document, Extension, afterLoadDocumentPayload, beforeH
 import type { WebSocket } from "ws";
 import * as Y from "yjs";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
-import type { OutgoingStage, PassFrame, SocketOutput } from "../collab/endpoint.ts";
+import type { OutgoingStage, PassFrame, SocketOutput } from "../collab/stages.ts";
 import { MessageType, readDocumentUpdate, type FrameHeader } from "../collab/wire.ts";
 import { isConnectionContext } from "../collab/connection-context.ts";
 import { connectionOrigin, editorOf, isServerEdit } from "../origins.ts";

@@ -12,7 +12,7 @@ import type {
 import type { CloseEvent } from "@hocuspocus/common";
 import type { WebSocket } from "ws";
 import { CloseCode } from "../close-codes.ts";
-import type { OutgoingStage, PassFrame } from "../collab/endpoint.ts";
+import type { OutgoingStage, PassFrame } from "../collab/stages.ts";
 import { MessageType, SyncStep, readFrameType, readVarUint, type FrameHeader, type WireCursor } from "../collab/wire.ts";
 import { isConnectionContext } from "../collab/connection-context.ts";
 import type { Logger } from "../logger.ts";

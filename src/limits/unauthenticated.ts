@@ -1,6 +1,6 @@
 import type { Extension, onAuthenticatePayload } from "@hocuspocus/server";
 import type { WebSocket } from "ws";
-import type { FrameStage } from "../collab/endpoint.ts";
+import type { FrameStage } from "../collab/stages.ts";
 import { MessageType, type FrameHeader } from "../collab/wire.ts";
 import { CloseCode, CloseReason } from "../close-codes.ts";
 import type { Logger } from "../logger.ts";

@@ -1,5 +1,5 @@
 import type { WebSocket } from "ws";
-import type { ClientConnection, FrameStage } from "../collab/endpoint.ts";
+import type { ClientConnection, FrameStage } from "../collab/stages.ts";
 import type { FrameHeader } from "../collab/wire.ts";
 import type { Logger } from "../logger.ts";
 import type { SessionStore } from "../storage/sessions.ts";

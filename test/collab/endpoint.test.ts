@@ -6,7 +6,8 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { CoalescedWrites } from "../../src/collab/coalesce.ts";
-import { CollabEndpoint, type FrameStage, type OutgoingStage, type PassFrame, type SocketOutput } from "../../src/collab/endpoint.ts";
+import { CollabEndpoint } from "../../src/collab/endpoint.ts";
+import type { FrameStage, OutgoingStage, PassFrame, SocketOutput } from "../../src/collab/stages.ts";
 import { MessageType } from "../../src/collab/wire.ts";
 
 /**
