@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from "../../src/config.ts";
 import { acknowledged, synced } from "../helpers/provider.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { addTable, tableNames } from "../rooms/fixture.ts";
+import { addTable, tableNames } from "../helpers/documents.ts";
 
 const SECRET = "the-main-applications-shared-secret";
 

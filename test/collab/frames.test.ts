@@ -7,7 +7,8 @@ import { CloseCode, CloseReason } from "../../src/close-codes.ts";
 import { acknowledged, synced, type TestProvider } from "../helpers/provider.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { addTable, serverDoc, sharedDiagram, storedState, tableNames } from "../rooms/fixture.ts";
+import { addTable, serverDoc, storedState, tableNames } from "../helpers/documents.ts";
+import { sharedDiagram } from "../helpers/users.ts";
 import { RawClient, frames, isClose } from "../helpers/raw-client.ts";
 import { MessageType } from "../../src/collab/wire.ts";
 

@@ -3,7 +3,7 @@ import * as Y from "yjs";
 import { synced } from "../helpers/provider.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { sharedDiagram } from "../rooms/fixture.ts";
+import { sharedDiagram } from "../helpers/users.ts";
 
 describe("the diagram API a frontend builds on", () => {
   const live = liveShareFixture({ shared: true, users: "api" });

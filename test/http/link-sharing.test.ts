@@ -3,7 +3,8 @@ import { CloseCode, CloseReason } from "../../src/close-codes.ts";
 import { acknowledged, synced } from "../helpers/provider.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { addTable, sharedDiagram, tableNames } from "../rooms/fixture.ts";
+import { addTable, tableNames } from "../helpers/documents.ts";
+import { sharedDiagram } from "../helpers/users.ts";
 
 describe("link sharing", () => {
   const live = liveShareFixture({ shared: true, users: "link" });

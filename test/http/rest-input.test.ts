@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import type { TestServer } from "../helpers/server.ts";
-import { sharedDiagram, storedState } from "../rooms/fixture.ts";
+import { storedState } from "../helpers/documents.ts";
+import { sharedDiagram } from "../helpers/users.ts";
 import { send as sendRaw } from "../helpers/http.ts";
 
 const send = (server: TestServer, options: Parameters<typeof sendRaw>[1]) => sendRaw(server.httpUrl, options);

@@ -11,7 +11,8 @@ import { parseWellFormedJson } from "../../src/json-protocol/well-formed-json.ts
 import { acknowledged } from "../helpers/provider.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { addTable, serverDoc, sharedDiagram } from "../rooms/fixture.ts";
+import { addTable, serverDoc } from "../helpers/documents.ts";
+import { sharedDiagram } from "../helpers/users.ts";
 
 describe("lone UTF-16 surrogates from clients", () => {
   const live = liveShareFixture({ shared: true, users: "surrogate" });

@@ -6,7 +6,8 @@ import { acknowledged, newProvider, synced } from "../helpers/provider.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import type { TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { actors, addTable, serverDoc, sharedDiagram, storedState, tableNames } from "../rooms/fixture.ts";
+import { addTable, serverDoc, storedState, tableNames } from "../helpers/documents.ts";
+import { actors, sharedDiagram } from "../helpers/users.ts";
 import { JsonClient } from "../helpers/json-client.ts";
 import { RawClient, frames } from "../helpers/raw-client.ts";
 

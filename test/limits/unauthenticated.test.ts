@@ -11,7 +11,7 @@ import { liveShareFixture } from "../helpers/fixture.ts";
 import type { TestServer } from "../helpers/server.ts";
 import { encodeAwarenessEntries } from "../../src/collab/wire.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { actors, sharedDiagram } from "../rooms/fixture.ts";
+import { actors, sharedDiagram } from "../helpers/users.ts";
 import { JsonClient } from "../helpers/json-client.ts";
 import { RawClient, frames } from "../helpers/raw-client.ts";
 

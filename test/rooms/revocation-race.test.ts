@@ -17,7 +17,8 @@ import type { TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { frames, isSyncStatus } from "../helpers/raw-client.ts";
 import { JsonClient } from "../helpers/json-client.ts";
-import { actors, addTable, serverDoc, sharedDiagram, storedDocument, tableNames, type Actors } from "./fixture.ts";
+import { addTable, serverDoc, storedDocument, tableNames } from "../helpers/documents.ts";
+import { actors, sharedDiagram, type Actors } from "../helpers/users.ts";
 
 /**
  * A second database session holding an exclusive lock on the stored documents: every room load waits

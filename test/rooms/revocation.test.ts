@@ -6,7 +6,8 @@ import { acknowledged, synced, type TestProvider } from "../helpers/provider.ts"
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { frames, isClose, isSyncStatus } from "../helpers/raw-client.ts";
-import { addTable, serverDoc, sharedDiagram, tableNames } from "./fixture.ts";
+import { addTable, serverDoc, tableNames } from "../helpers/documents.ts";
+import { sharedDiagram } from "../helpers/users.ts";
 import { recordFrames, refusedUpdates } from "./observe.ts";
 
 describe("revocation while connected", () => {

@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { acknowledged, newProvider, synced } from "../helpers/provider.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
-import { addTable, sharedDiagram } from "../rooms/fixture.ts";
+import { addTable } from "../helpers/documents.ts";
+import { sharedDiagram } from "../helpers/users.ts";
 import { JsonClient } from "../helpers/json-client.ts";
 
 const SESSIONS = Number(process.env.CHURN_SESSIONS ?? 48);

@@ -17,7 +17,7 @@ import { encodeAwarenessEntries } from "../../src/collab/wire.ts";
 import { Random } from "../helpers/random.ts";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { addTable, serverDoc, tableNames } from "../rooms/fixture.ts";
+import { addTable, serverDoc, tableNames } from "../helpers/documents.ts";
 import { JsonClient } from "../helpers/json-client.ts";
 import { RawClient, frames } from "../helpers/raw-client.ts";
 

@@ -2,11 +2,8 @@ import * as Y from "yjs";
 import { applyOperation, readSchema } from "../../src/schema-doc/index.ts";
 import type { Database } from "../../src/storage/database.ts";
 import { DocumentStore } from "../../src/storage/documents.ts";
-import type { TestServer } from "../helpers/server.ts";
-import type { Actors } from "../helpers/users.ts";
-
-export type { Actor, Actors } from "../helpers/users.ts";
-export { actors, sharedDiagram } from "../helpers/users.ts";
+import type { TestServer } from "./server.ts";
+import type { Actors } from "./users.ts";
 
 /** The four kinds of authenticated caller, plus "none" (no token at all). */
 export type RoleName = keyof Actors | "none";
