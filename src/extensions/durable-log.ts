@@ -3,7 +3,7 @@ import type { WebSocket } from "ws";
 import * as Y from "yjs";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
 import type { OutgoingStage, PassFrame, SocketOutput } from "../collab/stages.ts";
-import { MessageType, readDocumentUpdate, type FrameHeader } from "../collab/wire.ts";
+import { MessageType, readDocumentUpdate } from "../collab/wire.ts";
 import { isConnectionContext } from "../collab/connection-context.ts";
 import { connectionOrigin, editorOf, isServerEdit } from "../origins.ts";
 import type { Logger } from "../logger.ts";
