@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { currentSession, signOut, type SignedIn } from "../auth.ts";
 import { SignIn } from "../home/SignIn.tsx";
-import { openRoom, type Opened } from "./open-room.ts";
+import { openRoomOnce, type Opened } from "./open-room.ts";
 import { Editor } from "./Editor.tsx";
 import { dropEarlyJoin } from "./joining.ts";
 
@@ -13,7 +13,7 @@ export function EditorPage({ diagramId, roomId }: { diagramId: string; roomId: s
   useEffect(() => {
     if (!session) return;
     let cancelled = false;
-    void openRoom(diagramId, roomId).then((result) => {
+    void openRoomOnce(diagramId, roomId).then((result) => {
       if (cancelled) return;
       if (result.kind !== "ready") dropEarlyJoin();
       if (result.kind === "ready" && result.roomId !== roomId) {
