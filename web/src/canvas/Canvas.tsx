@@ -102,9 +102,10 @@ export const Canvas = memo(function Canvas({ client, diagram, readOnly, onSelect
           selected: isSelected,
           // Keep measured size: without it React Flow hides the node until it measures it again.
           ...(old?.measured && old.data.detailed === detailed ? { measured: old.measured } : {}),
-          // A compact table's size and handles are known: it is drawn at once, and React Flow's measuring
-          // finds nothing to change (otherwise it re-renders every table and relationship once more).
-          ...(detailed ? {} : { handles: COMPACT_HANDLES, measured: COMPACT_SIZE }),
+          // A compact table's size is known: it is drawn visible at once rather than after being measured.
+          // (Not as `measured`: React Flow's first measuring would then replace the declared handles with
+          // the rendered ones — there are none — and no relationship would be drawn.)
+          ...(detailed ? {} : { handles: COMPACT_HANDLES, initialWidth: COMPACT.width, initialHeight: COMPACT.height }),
           data: { table: old && sameTable(old.data.table, table) ? old.data.table : table, foreignKeys: fks, selectedBy: marks, readOnly, detailed },
         };
       });
@@ -347,7 +348,6 @@ function viewportShowing(tables: readonly TableJson[], width: number, height: nu
   return { x: width / 2 - ((minX + maxX) / 2) * zoom, y: height / 2 - ((minY + maxY) / 2) * zoom, zoom };
 }
 
-const COMPACT_SIZE = { width: COMPACT.width, height: COMPACT.height };
 const NO_KEYS: ReadonlySet<string> = new Set();
 const NO_MARKS: readonly SelectionMark[] = [];
 
