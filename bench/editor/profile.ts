@@ -3,8 +3,10 @@
  * summed by function (self time) and by script, plus the page's own marks. For finding what to fix;
  * the figures to quote come from editor.ts.
  *
- * Run: npm run build:web && node --import tsx bench/editor/profile.ts   (PHASE=drag: a drag with 10 remote cursors instead)
+ * Run: npm run build:web && node --import tsx bench/editor/profile.ts   (PHASE=drag: a drag with 10 remote cursors instead;
+ * PROFILE_OUT=file.cpuprofile: also write the profile, for Chromium's DevTools or a closer look)
  */
+import { writeFile } from "node:fs/promises";
 import { newProvider, synced, type TestProvider } from "../../test/helpers/provider.ts";
 import { openLargeDiagram } from "./large-diagram.ts";
 
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
       clearInterval(moving);
       for (const r of remotes) r.destroy();
     }
+    if (process.env.PROFILE_OUT) await writeFile(process.env.PROFILE_OUT, JSON.stringify(profile));
     const marks = await page.evaluate(() => window.performance.getEntriesByType("mark").map((m) => `${m.name} ${m.startTime.toFixed(0)}`));
     console.log(`interactive at ${at.toFixed(0)} ms; marks: ${marks.join(", ")}`);
     console.log(events.slice(0, 40).join("\n"));

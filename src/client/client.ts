@@ -148,15 +148,15 @@ export class LiveShareClient extends Emitter<ClientEvents> {
         if (this.destroyed) void store.destroy();
         else this.offlineStore = store;
       });
-      // Connect once what was kept offline is in the document, so the first sync sends it.
-      void this.ready.then(
-        () => this.destroyed || this.provider.attach(),
-        () => this.destroyed || this.provider.attach(),
-      );
+      // Without IndexedDB (Node) the client works online only; `ready` says why to whoever awaits it.
+      this.ready.catch(() => undefined);
     } else {
       this.ready = Promise.resolve();
-      this.provider.attach();
     }
+    // Connecting does not wait for the offline copy: what it kept merges whenever it arrives — with the
+    // first sync when it is there first, otherwise sent like any other edit (the provider sends every
+    // change it did not receive). Waiting would put opening IndexedDB before every join.
+    this.provider.attach();
   }
 
   // ---- the diagram ----

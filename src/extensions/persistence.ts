@@ -1,4 +1,4 @@
-import { Database as DatabaseExtension } from "@hocuspocus/extension-database";
+import type { Extension, onLoadDocumentPayload, onStoreDocumentPayload } from "@hocuspocus/server";
 import { CloseCode, CloseReason, Refusal } from "../close-codes.ts";
 import type { Access } from "../rooms/access.ts";
 import type { DocumentStore } from "../storage/documents.ts";
@@ -19,20 +19,23 @@ export interface PersistenceOptions {
  * Loads a room's document from its diagram (compacted state + durable log) and, on Hocuspocus's store
  * debounce, compacts the log into the state. Durability does not depend on this store: every update
  * is in the log before it is acknowledged (see `durable-log.ts`).
+ *
+ * The stored document is read straight into the room's (not built aside, encoded and applied again, as
+ * Hocuspocus's database extension would): a large diagram is decoded once.
  */
-export function persistence({ access, documents, logger, onLoaded, onStored }: PersistenceOptions): DatabaseExtension {
-  const extension = new DatabaseExtension({
-    async fetch({ documentName }) {
+export function persistence({ access, documents, logger, onLoaded, onStored }: PersistenceOptions): Extension {
+  return {
+    extensionName: "persistence",
+    async onLoadDocument({ documentName, document }: onLoadDocumentPayload) {
       let diagramId: string | undefined;
       try {
         diagramId = await access.diagramOf(documentName);
         // Deleted between the client's admission and this load.
         if (!diagramId) throw new Refusal(CloseCode.Gone, CloseReason.DiagramDeleted, "");
         const started = performance.now();
-        const stored = await documents.load(diagramId);
-        onLoaded?.((performance.now() - started) / 1000, stored.logEntries);
-        logger.info({ roomId: documentName, diagramId, logEntries: stored.logEntries, skipped: stored.skipped }, "document loaded");
-        return stored.update;
+        const loaded = await documents.loadInto(diagramId, document);
+        onLoaded?.((performance.now() - started) / 1000, loaded.logEntries);
+        logger.info({ roomId: documentName, diagramId, logEntries: loaded.logEntries, skipped: loaded.skipped }, "document loaded");
       } catch (error) {
         if (error instanceof Refusal) throw error;
         // Not the client's access: the room could not be read. Both protocols tell it as such
@@ -41,7 +44,7 @@ export function persistence({ access, documents, logger, onLoaded, onStored }: P
         throw new Refusal(CloseCode.StorageUnavailable, CloseReason.RoomUnavailable, "");
       }
     },
-    async store({ documentName, document }) {
+    async onStoreDocument({ documentName, document }: onStoreDocumentPayload) {
       const diagramId = await access.diagramOf(documentName);
       if (!diagramId) return;
       const started = performance.now();
@@ -63,6 +66,5 @@ export function persistence({ access, documents, logger, onLoaded, onStored }: P
         logger.error({ err: error, roomId: documentName, diagramId }, "document store failed; the update log still holds every acknowledged change");
       }
     },
-  });
-  return Object.assign(extension, { extensionName: "persistence" });
+  };
 }

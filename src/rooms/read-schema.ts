@@ -16,9 +16,8 @@ export async function readDiagramSchema(core: Core, diagramId: string): Promise<
     const versions = core.schemaGuard.versionsOf(session.id);
     return { diagram_id: diagramId, schema_version: 1, ...readSchema(live, versions ? (id) => versions.versionOf(id) : undefined) };
   }
-  const stored = await core.documents.load(diagramId);
   const doc = new Y.Doc();
-  if (stored.update) Y.applyUpdate(doc, stored.update);
+  await core.documents.loadInto(diagramId, doc);
   const versions = new ElementVersions(doc);
   try {
     return { diagram_id: diagramId, schema_version: 1, ...readSchema(doc, (id) => versions.versionOf(id)) };

@@ -34,10 +34,9 @@ export async function editDiagramDocument(core: Core, diagramId: string, author:
   }
   // No room: a session started meanwhile loads the stored state; an update appended after that load
   // reaches its clients at the room's next compaction, which applies the stored log to the live document.
-  const stored = await core.documents.load(diagramId);
   const doc = new Y.Doc();
   try {
-    if (stored.update) Y.applyUpdate(doc, stored.update);
+    await core.documents.loadInto(diagramId, doc);
     const before = Y.encodeStateVector(doc);
     let changed = false;
     doc.on("update", () => (changed = true));

@@ -3,13 +3,18 @@ import type { Database, Sql } from "./database.ts";
 import { updateProblem } from "../collab/update-check.ts";
 import { COMPACTION_ORIGIN } from "../origins.ts";
 
-export interface StoredDocument {
-  /** The compacted state merged with every logged update after it; null for a diagram never edited. */
-  update: Uint8Array | null;
-  /** How many log entries were merged in (a long tail means compaction is behind). */
+export interface LoadResult {
+  /** How many log entries were applied after the state (a long tail means compaction is behind). */
   logEntries: number;
   /** Stored updates that do not decode or would not apply, skipped (see `integrateStored`). */
   skipped: number;
+  /** Nothing is stored: a diagram never edited. */
+  empty: boolean;
+}
+
+export interface StoredDocument extends Omit<LoadResult, "empty"> {
+  /** The compacted state merged with every logged update after it; null for a diagram never edited. */
+  update: Uint8Array | null;
 }
 
 export interface CompactionResult {
@@ -34,24 +39,37 @@ export class DocumentStore {
 
   constructor(private readonly db: Database) {}
 
-  async load(diagramId: string): Promise<StoredDocument> {
+  /**
+   * Loads the diagram's stored document into `doc` (a room's, when it loads): the compacted state, then
+   * every log entry after it (DUR-6), each decoded and integrated once. The state is this store's own
+   * encoding, written from a document by `compact`: one that does not read throws (the room is then
+   * unavailable, DUR-13). A log entry that does not decode or would not apply is skipped and counted
+   * (DUR-11), as compaction does.
+   */
+  async loadInto(diagramId: string, doc: Y.Doc, origin: unknown = null): Promise<LoadResult> {
     const { state, updates } = await this.db.transaction(async (tx) => {
       if (this.db.kind === "postgres") await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-      const [doc] = await tx.query<{ state: Uint8Array; state_encoding: Encoding }>(
+      const [row] = await tx.query<{ state: Uint8Array; state_encoding: Encoding }>(
         "SELECT state, state_encoding FROM diagram_documents WHERE diagram_id = $1",
         [diagramId],
       );
       const rows = await tx.query<{ data: Uint8Array }>("SELECT data FROM diagram_updates WHERE diagram_id = $1 ORDER BY seq", [
         diagramId,
       ]);
-      return { state: doc ? asV1(doc.state, doc.state_encoding) : undefined, updates: rows.map((r) => r.data) };
+      return { state: row && row.state.length > 0 ? row : undefined, updates: rows.map((r) => r.data) };
     });
-    const parts = state && state.length > 0 ? [state, ...updates] : updates;
-    if (parts.length === 0) return { update: null, logEntries: 0, skipped: 0 };
-    const { doc, skipped } = integrateStored(parts);
+    if (state) applyStored(doc, state.state, state.state_encoding, origin);
+    const { skipped } = integrateStored(updates, doc, origin);
+    if (skipped > 0) this.onSkipped?.(diagramId, skipped);
+    return { logEntries: updates.length, skipped, empty: !state && updates.length === 0 };
+  }
+
+  /** The stored document as one v1 update (what `loadInto` builds, encoded). */
+  async load(diagramId: string): Promise<StoredDocument> {
+    const doc = new Y.Doc({ gc: true });
     try {
-      if (skipped > 0) this.onSkipped?.(diagramId, skipped);
-      return { update: Y.encodeStateAsUpdate(doc), logEntries: updates.length, skipped };
+      const { empty, logEntries, skipped } = await this.loadInto(diagramId, doc);
+      return { update: empty ? null : Y.encodeStateAsUpdate(doc), logEntries, skipped };
     } finally {
       doc.destroy();
     }
@@ -83,11 +101,12 @@ export class DocumentStore {
     const target = live ?? new Y.Doc({ gc: true });
     // The state is this store's own encoding: one that does not apply aborts the compaction (the
     // transaction rolls back) rather than being replaced by a state without it.
-    if (doc && doc.state.length > 0) applyStored(target, doc.state, doc.state_encoding);
+    if (doc && doc.state.length > 0) applyStored(target, doc.state, doc.state_encoding, COMPACTION_ORIGIN);
     // A bad row is skipped, and deleted with the others: it never was part of the document.
     const { skipped } = integrateStored(
       rows.map((r) => r.data),
-      { doc: target, origin: COMPACTION_ORIGIN },
+      target,
+      COMPACTION_ORIGIN,
     );
     if (skipped > 0) this.onSkipped?.(diagramId, skipped);
     const state = Y.encodeStateAsUpdateV2(target);
@@ -135,56 +154,31 @@ export function isDecodable(update: Uint8Array): boolean {
 }
 
 /**
- * Builds a document from stored updates, skipping (and counting) each that does not decode or
+ * Applies stored updates to `doc` one by one, skipping (and counting) each that does not decode or
  * would not apply (`updateProblem`), so that one bad row never makes a diagram unloadable: it loads
- * with every good edit. Should an update that passed the check still throw while being applied, the
- * document is built again without it. With `live`, the updates are applied to that document instead
- * (compaction): one that throws is skipped, and what of it was applied stays.
+ * with every good edit. Should an update that passed the check still throw while being applied, it
+ * is skipped too, and what of it was applied stays.
  */
-export function integrateStored(parts: readonly Uint8Array[], live?: { doc: Y.Doc; origin: unknown }): { doc: Y.Doc; skipped: number } {
-  const bad = new Set<number>();
-  parts.forEach((part, i) => {
-    if (part.length === 0 || updateProblem(part) !== undefined) bad.add(i);
-  });
-  if (live) {
-    for (let i = 0; i < parts.length; i++) {
-      const failed = bad.has(i) ? undefined : applyAll(live.doc, [parts[i]!], new Set(), live.origin);
-      if (failed !== undefined) bad.add(i);
+export function integrateStored(parts: readonly Uint8Array[], doc: Y.Doc, origin: unknown): { skipped: number } {
+  let skipped = 0;
+  for (const part of parts) {
+    if (part.length === 0 || updateProblem(part) !== undefined) {
+      skipped++;
+      continue;
     }
-    return { doc: live.doc, skipped: bad.size };
-  }
-  for (;;) {
-    const doc = new Y.Doc({ gc: true });
-    const failed = applyAll(doc, parts, bad, undefined);
-    if (failed === undefined) return { doc, skipped: bad.size };
-    doc.destroy();
-    bad.add(failed);
-  }
-}
-
-/** Applies every part not in `skip`; the index of the first that throws, or undefined. */
-function applyAll(doc: Y.Doc, parts: readonly Uint8Array[], skip: ReadonlySet<number>, origin: unknown): number | undefined {
-  for (let i = 0; i < parts.length; i++) {
-    if (skip.has(i)) continue;
     try {
-      Y.applyUpdate(doc, parts[i]!, origin);
+      Y.applyUpdate(doc, part, origin);
     } catch {
-      return i;
+      skipped++;
     }
   }
-  return undefined;
+  return { skipped };
 }
 
 /** How a stored state is encoded: Yjs's v1 update format (what clients send) or the far more compact v2. */
 export type Encoding = "v1" | "v2";
 
-/** A stored update in the v1 format the wire protocol and `Y.mergeUpdates` use. */
-export function asV1(update: Uint8Array, encoding: Encoding): Uint8Array {
-  if (update.length === 0) return update;
-  return encoding === "v2" ? Y.convertUpdateFormatV2ToV1(update) : update;
-}
-
-function applyStored(doc: Y.Doc, update: Uint8Array, encoding: Encoding): void {
-  if (encoding === "v2") Y.applyUpdateV2(doc, update, COMPACTION_ORIGIN);
-  else Y.applyUpdate(doc, update, COMPACTION_ORIGIN);
+function applyStored(doc: Y.Doc, update: Uint8Array, encoding: Encoding, origin: unknown): void {
+  if (encoding === "v2") Y.applyUpdateV2(doc, update, origin);
+  else Y.applyUpdate(doc, update, origin);
 }

@@ -25,6 +25,11 @@ const edgeTypes = { relationship: RelationshipEdge };
 const MOVE_INTERVAL_MS = 33;
 /** Above this many tables the minimap is left out (it subscribes to every node). */
 const MINIMAP_MAX_TABLES = 150;
+// Props of React Flow given once: a new object on each render is copied into its store, which wakes
+// every node's and relationship's subscription (during a drag, once more per frame).
+const FIT_VIEW = { maxZoom: 1, padding: 0.15 };
+const PRO_OPTIONS = { hideAttribution: true };
+const DELETE_KEYS = ["Delete", "Backspace"];
 
 export interface Selection {
   tables: string[];
@@ -98,6 +103,8 @@ export const Canvas = memo(function Canvas({ client, diagram, readOnly, onSelect
           // Keep measured size: without it React Flow hides the node until it measures it again.
           ...(old?.measured && old.data.detailed === detailed ? { measured: old.measured } : {}),
           // A compact table's size is known: it is drawn visible at once rather than after being measured.
+          // (Not as `measured`: React Flow's first measuring would then replace the declared handles with
+          // the rendered ones — there are none — and no relationship would be drawn.)
           ...(detailed ? {} : { handles: COMPACT_HANDLES, initialWidth: COMPACT.width, initialHeight: COMPACT.height }),
           data: { table: old && sameTable(old.data.table, table) ? old.data.table : table, foreignKeys: fks, selectedBy: marks, readOnly, detailed },
         };
@@ -301,12 +308,12 @@ export const Canvas = memo(function Canvas({ client, diagram, readOnly, onSelect
         nodesDraggable={!readOnly}
         nodesConnectable={!readOnly}
         edgesReconnectable={false}
-        deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}
+        deleteKeyCode={readOnly ? null : DELETE_KEYS}
         onlyRenderVisibleElements
         minZoom={0.05}
         maxZoom={2.5}
-        fitViewOptions={{ maxZoom: 1, padding: 0.15 }}
-        proOptions={{ hideAttribution: true }}
+        fitViewOptions={FIT_VIEW}
+        proOptions={PRO_OPTIONS}
       >
         {/* Zoomed out, the grid is thousands of dots a pixel apart, repainted under every move: left out. */}
         {detailed && <Background gap={24} />}
@@ -371,9 +378,13 @@ function useSelectionMarks(peers: readonly Peer[]): Map<string, readonly Selecti
   }, [key]);
 }
 
+/**
+ * Whether a table card shows the same: its position is the node's, not the card's, so the echo of one's
+ * own drag (a MoveTable every 33 ms) leaves the node as it is instead of handing React Flow a new one.
+ */
 function sameTable(a: TableJson, b: TableJson): boolean {
   if (a === b) return true;
-  if (a.name !== b.name || a.x !== b.x || a.y !== b.y || a.color !== b.color || a.comment !== b.comment || a.columns.length !== b.columns.length) return false;
+  if (a.name !== b.name || a.color !== b.color || a.comment !== b.comment || a.columns.length !== b.columns.length) return false;
   return a.columns.every((c, i) => {
     const d = b.columns[i]!;
     return c.id === d.id && c.name === d.name && c.type === d.type && c.nullable === d.nullable && c.primary_key === d.primary_key && c.unique === d.unique && c.default === d.default;

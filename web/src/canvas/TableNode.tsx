@@ -60,7 +60,6 @@ export const TableNode = memo(function TableNode({ data, selected }: NodeProps<T
         <div className="table-head" style={table.color ? { background: table.color } : undefined}>
           <span className="table-name">{table.name}</span>
         </div>
-        <div className="column-count">{table.columns.length === 1 ? "1 column" : `${table.columns.length} columns`}</div>
       </div>
     );
   }

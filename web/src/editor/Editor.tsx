@@ -1,9 +1,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { ReactFlowProvider } from "@xyflow/react";
-import { ActivityTracker, LiveShareClient } from "liveshare/client";
+import { ActivityTracker, type LiveShareClient } from "liveshare/client";
 import { canEdit, type Diagram } from "../api.ts";
 import type { SignedIn } from "../auth.ts";
-import { currentSession } from "../auth.ts";
 import { Canvas, type Selection } from "../canvas/Canvas.tsx";
 import { Toolbar } from "../canvas/Toolbar.tsx";
 import { SyncBadge } from "../panels/SyncBadge.tsx";
@@ -14,17 +13,13 @@ import { HistoryPanel } from "../panels/HistoryPanel.tsx";
 import { ImportExport } from "../panels/ImportExport.tsx";
 import { ClosedNotice } from "../panels/ClosedNotice.tsx";
 import { peopleKey, useDiagram, usePeers, useStatus } from "./hooks.ts";
+import { clientFor } from "./joining.ts";
 
 /** Connects to the room through the client library; the page lives as long as the connection. */
 export function Editor({ session, diagram, roomId }: { session: SignedIn; diagram: Diagram; roomId: string }) {
   const [client, setClient] = useState<LiveShareClient>();
   useEffect(() => {
-    const c = new LiveShareClient({
-      url: `${location.origin}/collab`,
-      roomId,
-      getToken: async () => currentSession()?.token ?? session.token,
-      offline: "indexeddb",
-    });
+    const c = clientFor(roomId, session);
     const tracker = new ActivityTracker(c, { target: window });
     setClient(c);
     // For tests and the benchmark: the page's client, to read its state as a person cannot.

@@ -1,8 +1,9 @@
 import { useEffect, useState } from "react";
 import { currentSession, signOut, type SignedIn } from "../auth.ts";
 import { SignIn } from "../home/SignIn.tsx";
-import { openRoom, type Opened } from "./open-room.ts";
+import { openRoomOnce, type Opened } from "./open-room.ts";
 import { Editor } from "./Editor.tsx";
+import { dropEarlyJoin } from "./joining.ts";
 
 /** `/editor/{diagram_id}?room={room_id}`: sign in if needed, find the live room, then the editor. */
 export function EditorPage({ diagramId, roomId }: { diagramId: string; roomId: string | null }) {
@@ -12,8 +13,9 @@ export function EditorPage({ diagramId, roomId }: { diagramId: string; roomId: s
   useEffect(() => {
     if (!session) return;
     let cancelled = false;
-    void openRoom(diagramId, roomId).then((result) => {
+    void openRoomOnce(diagramId, roomId).then((result) => {
       if (cancelled) return;
+      if (result.kind !== "ready") dropEarlyJoin();
       if (result.kind === "ready" && result.roomId !== roomId) {
         // The address names the room actually joined, so copying it shares the live session.
         history.replaceState(history.state, "", `/editor/${encodeURIComponent(diagramId)}?room=${encodeURIComponent(result.roomId)}${location.hash}`);

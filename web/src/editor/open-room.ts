@@ -8,18 +8,25 @@ export type Opened = { kind: "ready"; diagram: Diagram; roomId: string } | { kin
  * one when there is none.
  */
 export async function openRoom(diagramId: string, roomId: string | null): Promise<Opened> {
+  // Both questions at once: the link's room is nearly always the live one.
+  const linkSession = roomId
+    ? api<Session>("GET", `/api/liveshare/sessions/${encodeURIComponent(roomId)}`).then(
+        (session) => ({ session }),
+        (error: unknown) => ({ error }),
+      )
+    : undefined;
   let diagram: Diagram;
   try {
     diagram = await api<Diagram>("GET", `/api/diagrams/${encodeURIComponent(diagramId)}`);
   } catch (error) {
     return problem(error);
   }
-  if (roomId) {
-    try {
-      const session = await api<Session>("GET", `/api/liveshare/sessions/${encodeURIComponent(roomId)}`);
-      if (session.active && session.diagram_id === diagram.id) return { kind: "ready", diagram, roomId };
-    } catch (error) {
-      if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 400)) return problem(error);
+  if (roomId && linkSession) {
+    const answer = await linkSession;
+    if ("session" in answer) {
+      if (answer.session.active && answer.session.diagram_id === diagram.id) return { kind: "ready", diagram, roomId };
+    } else if (!(answer.error instanceof ApiError) || (answer.error.status !== 404 && answer.error.status !== 400)) {
+      return problem(answer.error);
     }
   }
   if (canEdit(diagram.role)) {
@@ -36,6 +43,21 @@ export async function openRoom(diagramId: string, roomId: string | null): Promis
     title: "Nobody is sharing this diagram right now",
     body: "You can view it once its owner or an editor opens it. Try this link again later.",
   };
+}
+
+let early: { diagramId: string; roomId: string | null; opened: Promise<Opened> } | undefined;
+
+/** Starts opening the link's diagram at once (see `joining.ts`); `openRoomOnce` picks the answer up. */
+export function startOpening(diagramId: string, roomId: string | null): void {
+  early = { diagramId, roomId, opened: openRoom(diagramId, roomId) };
+}
+
+/** The answer for this diagram and room: the one started early when it is theirs, otherwise a new one. */
+export function openRoomOnce(diagramId: string, roomId: string | null): Promise<Opened> {
+  const started = early;
+  early = undefined;
+  if (started && started.diagramId === diagramId && started.roomId === roomId) return started.opened;
+  return openRoom(diagramId, roomId);
 }
 
 function problem(error: unknown): Opened {
