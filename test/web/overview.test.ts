@@ -9,7 +9,7 @@ describe("the editor, showing a large diagram whole", { timeout: 120_000 }, () =
   const live = liveShareFixture();
   const browser = browserFixture();
 
-  it("draws every table as a compact card and every relationship between them, and the columns once zoomed in", async () => {
+  it("draws every table as a compact card and every relationship between them, the columns once zoomed in, and the cards again seen whole", async () => {
     const server = await live.start();
     const { token, diagramId, roomId } = await server.api.room("alice");
     const author = newProvider(server.wsUrl, roomId, token);
@@ -39,5 +39,10 @@ describe("the editor, showing a large diagram whole", { timeout: 120_000 }, () =
     }
     await expect.poll(() => alice.locator(".react-flow__node .column").count(), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await alice.locator(".react-flow__node .table-node.compact").count()).toBe(0);
+
+    // Whole again: compact cards, and every relationship drawn again.
+    await alice.locator(".react-flow__controls-fitview").click();
+    await expect.poll(() => alice.locator(".react-flow__node .table-node.compact").count(), { timeout: 10_000 }).toBe(100);
+    await expect.poll(() => alice.locator(".react-flow__edge path.react-flow__edge-path").count(), { timeout: 10_000 }).toBe(60);
   });
 });
