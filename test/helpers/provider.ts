@@ -22,6 +22,10 @@ export function newProvider(wsUrl: string, roomId: string, token: string, doc = 
     authFailure: undefined,
     closeReasons: [],
     destroy() {
+      // A socket still connecting errors asynchronously when closed ("closed before the connection
+      // was established"), after the provider has let go of it: heard here, not left uncaught.
+      const ws = socket.webSocket as unknown as WebSocket | null;
+      if (ws && ws.readyState === WebSocket.CONNECTING) ws.on("error", () => {});
       result.provider.destroy();
       socket.destroy();
     },
