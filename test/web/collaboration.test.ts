@@ -138,6 +138,9 @@ describe("the editor, with two people in one diagram", { timeout: 120_000 }, () 
     await alice.keyboard.press("Control+z");
     await bob.locator(".react-flow__edge").waitFor({ state: "detached" });
     expect(await card(bob, "clients").count()).toBe(1);
+    // One step only, however quickly her edits came: the column she added a moment before stays, NOT NULL.
+    expect(await card(bob, "invoices").locator('.column[data-column="customer_id"]').count()).toBe(1);
+    expect(await card(bob, "invoices").locator('.column[data-column="customer_id"] .mark.null').count()).toBe(0);
     await alice.keyboard.press("Control+Shift+z");
     await bob.locator(".react-flow__edge").waitFor();
   });

@@ -13,7 +13,8 @@ import {
   type Viewport,
 } from "@xyflow/react";
 import type { LiveShareClient, Peer } from "liveshare/client";
-import type { GraphOperation, RelationshipJson, SchemaJson, TableJson } from "../schema.ts";
+import type { RelationshipJson, SchemaJson, TableJson } from "../schema.ts";
+import { applyStep } from "../editor/apply-step.ts";
 import { COMPACT, COMPACT_HANDLES, TABLE_IN, TABLE_OUT, TableNode, columnOfHandle, useDetailed, type SelectionMark, type TableNodeType } from "./TableNode.tsx";
 import { RelationshipEdge, type RelationshipEdgeType } from "./RelationshipEdge.tsx";
 import { RemoteCursors } from "./RemoteCursors.tsx";
@@ -188,7 +189,7 @@ export const Canvas = memo(function Canvas({ client, diagram, readOnly, onSelect
           if (change.selected) nextSelected.add(change.id);
           else nextSelected.delete(change.id);
         } else if (change.type === "remove" && !readOnly) {
-          tryApply(client, { type: "DeleteTable", table_id: change.id }, onError);
+          applyStep(client, { type: "DeleteTable", table_id: change.id }, onError);
         }
       }
       // Positions, sizes and selection show at once; the diagram follows through the client library.
@@ -214,7 +215,7 @@ export const Canvas = memo(function Canvas({ client, diagram, readOnly, onSelect
           if (change.selected) nextSelected.add(change.id);
           else nextSelected.delete(change.id);
         } else if (change.type === "remove" && !readOnly) {
-          tryApply(client, { type: "DeleteRelationship", relationship_id: change.id }, onError);
+          applyStep(client, { type: "DeleteRelationship", relationship_id: change.id }, onError);
         }
       }
       if (selectionChanged) setSelected(nextSelected);
@@ -242,7 +243,7 @@ export const Canvas = memo(function Canvas({ client, diagram, readOnly, onSelect
       const from = columnOfHandle(connection.sourceHandle);
       const to = columnOfHandle(connection.targetHandle);
       if (!from || !to || connection.source === connection.target) return;
-      tryApply(
+      applyStep(
         client,
         { type: "CreateRelationship", from_table: connection.source, from_columns: [from], to_table: connection.target, to_columns: [to], cardinality: "one_to_many" },
         onError,
@@ -325,14 +326,6 @@ export const Canvas = memo(function Canvas({ client, diagram, readOnly, onSelect
     </div>
   );
 });
-
-function tryApply(client: LiveShareClient, op: GraphOperation, onError: (message: string) => void): void {
-  try {
-    client.apply(op);
-  } catch (error) {
-    onError(error instanceof Error ? error.message : String(error));
-  }
-}
 
 /** A viewport that shows every table, from their positions and an estimate of their size. */
 function viewportShowing(tables: readonly TableJson[], width: number, height: number): Viewport {

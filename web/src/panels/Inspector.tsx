@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 import type { LiveShareClient } from "liveshare/client";
+import { applyStep } from "../editor/apply-step.ts";
 import { CARDINALITIES, type Cardinality, type ColumnJson, type GraphOperation, type SchemaJson, type TableJson } from "../schema.ts";
 import type { Selection } from "../canvas/Canvas.tsx";
 
@@ -15,13 +16,7 @@ const CARDINALITY_WORDS: Record<Cardinality, string> = { one_to_one: "One to one
 
 /** The selected table's or relationship's details, editable field by field. */
 export function Inspector({ client, schema, selection, readOnly, onError }: InspectorProps) {
-  const apply = (op: GraphOperation) => {
-    try {
-      client.apply(op);
-    } catch (error) {
-      onError(error instanceof Error ? error.message : String(error));
-    }
-  };
+  const apply = (op: GraphOperation) => applyStep(client, op, onError);
   const table = selection.tables.length === 1 ? schema.tables.find((t) => t.id === selection.tables[0]) : undefined;
   const relationship = !table && selection.relationships.length === 1 ? schema.relationships.find((r) => r.id === selection.relationships[0]) : undefined;
 
@@ -137,9 +132,18 @@ function ColumnRow(props: { tableId: string; column: ColumnJson; index: number; 
       if (e.key === "Enter") e.currentTarget.blur();
     },
   });
+  // Uncontrolled, like the text fields: the diagram re-renders on the next animation frame, and a
+  // controlled box would be put back by React until then (a click that seems not to take).
   const flag = (field: "primary_key" | "unique" | "nullable", label: string, short: string) => (
     <label className="flag" title={label}>
-      <input type="checkbox" checked={column[field]} disabled={readOnly} onChange={(e) => update({ [field]: e.target.checked })} aria-label={`${column.name}: ${label}`} />
+      <input
+        key={`${field}:${column[field]}`}
+        type="checkbox"
+        defaultChecked={column[field]}
+        disabled={readOnly}
+        onChange={(e) => update({ [field]: e.target.checked })}
+        aria-label={`${column.name}: ${label}`}
+      />
       {short}
     </label>
   );
