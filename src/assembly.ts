@@ -3,7 +3,7 @@ import { getRequestListener } from "@hono/node-server";
 import { Hocuspocus } from "@hocuspocus/server";
 import type { Config } from "./config.ts";
 import { CloseReason } from "./close-codes.ts";
-import type { ConnectionContext } from "./collab/connection-context.ts";
+import { isConnectionContext, type ConnectionContext } from "./collab/connection-context.ts";
 import type { Core } from "./core.ts";
 import { Tokens } from "./auth/tokens.ts";
 import { ClusterBus } from "./cluster/cluster-bus.ts";
@@ -11,6 +11,7 @@ import { ClusterRedis } from "./cluster/cluster-redis.ts";
 import { authentication } from "./extensions/authentication.ts";
 import { DurableLog } from "./extensions/durable-log.ts";
 import { FrameGuard } from "./collab/frame-guard.ts";
+import { LiveEdits } from "./collab/live-edits.ts";
 import { metricsExtension } from "./extensions/metrics.ts";
 import { persistence } from "./extensions/persistence.ts";
 import { PresenceExtension } from "./awareness/yjs-presence.ts";
@@ -157,6 +158,11 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     logging.child("connections"),
   );
   const yjsMetrics = metricsExtension({ metrics, rooms, logger: logging.child("connections") });
+  const liveEdits = new LiveEdits({
+    confirmed: (context) => isConnectionContext(context) && admission.confirmed(context),
+    received: (frame, connection, documentName) => yjsMetrics.received(frame, connection, documentName),
+    receive: (connection, frame, update) => durableLog.receive(connection, frame, update),
+  });
 
   // Hocuspocus without its Server: LiveShare's own HTTP server hands it the /collab sockets.
   const hocuspocus = new Hocuspocus<ConnectionContext>({
@@ -177,6 +183,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
       presenceExtension,
       schemaGuard,
       durableLog,
+      liveEdits,
       persistence({
         access,
         documents,
@@ -227,7 +234,9 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   const collab = new CollabEndpoint(hocuspocus, {
     maxPayload: config.maxMessageBytes,
     logger: logging.child("connections"),
-    stages: [frameGuard, unauthenticated, messageCounts, presenceExtension],
+    // A live room's edits are handled by the last stage, after the guard checked them and presence
+    // charged them; everything else goes on to Hocuspocus.
+    stages: [frameGuard, unauthenticated, messageCounts, presenceExtension, liveEdits],
     // Every frame sent, in this order: an acknowledgement is held until its edit is durable (and
     // counted when it does leave); presence to a congested socket is dropped before it is counted;
     // what is left is counted, then written — one write per socket per event-loop step.

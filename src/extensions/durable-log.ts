@@ -53,17 +53,30 @@ export class DurableLog implements Extension, OutgoingStage {
 
   constructor(private readonly options: DurableLogOptions) {}
 
-  async beforeHandleMessage({ connection, document, update, context, documentName }: beforeHandleMessagePayload): Promise<void> {
+  async beforeHandleMessage({ connection, update }: beforeHandleMessagePayload): Promise<void> {
     // Before anything of this connection is applied, so that every acknowledgement it gets is held.
     this.holdAcknowledgements(connection);
     if (connection.readOnly) return;
     const docUpdate = readDocumentUpdate(update);
-    if (!docUpdate || isEmptyUpdate(docUpdate)) return;
+    if (docUpdate) this.receive(connection, update, docUpdate);
+  }
+
+  /**
+   * A client's document update (`docUpdate`, carried by `frame`): checked, applied, handed to the log;
+   * the connection's acknowledgements are held from now on. Throws a `Refusal` (the socket closed
+   * already) for an update that does not apply. Hocuspocus's path calls it from `beforeHandleMessage`,
+   * the live edit path (`collab/live-edits.ts`) directly.
+   */
+  receive(connection: Connection, frame: Uint8Array, docUpdate: Uint8Array): void {
+    this.holdAcknowledgements(connection);
+    const { document, context } = connection;
+    const documentName = document.name;
+    if (isEmptyUpdate(docUpdate)) return;
     if (!isConnectionContext(context)) throw new Refusal(CloseCode.Unauthorized, CloseReason.PermissionDenied);
     // An update that does not apply must never reach the log (it would poison every later load),
     // the room or its peers. Updates of connected sockets were checked by the frame guard; those
     // Hocuspocus queued before authentication are checked here.
-    const problem = this.options.checked?.(update) ? undefined : updateProblem(docUpdate);
+    const problem = this.options.checked?.(frame) ? undefined : updateProblem(docUpdate);
     if (problem) this.refuse(connection, problem, documentName);
     // Applied here, before it is stored, so that only an update that applied is stored and
     // acknowledged; y-protocols, which applies it next (a no-op then), would only print a failure.

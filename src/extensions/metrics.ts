@@ -1,12 +1,10 @@
 import type {
   Connection,
   Extension,
-  Hocuspocus,
   afterLoadDocumentPayload,
   afterUnloadDocumentPayload,
   beforeHandleMessagePayload,
   connectedPayload,
-  onConfigurePayload,
   onConnectPayload,
 } from "@hocuspocus/server";
 import type { CloseEvent } from "@hocuspocus/common";
@@ -123,9 +121,9 @@ function receivedKind(frame: Uint8Array, cursor: WireCursor): FrameKind {
 }
 
 /** The outcome a close code stands for: deliberate closes are normal, lost peers time out. */
-export function outcomeOf(event: CloseEvent | undefined, shuttingDown: boolean): Outcome {
+export function outcomeOf(event: CloseEvent | undefined): Outcome {
   const code = event?.code;
-  if (code === undefined || shuttingDown) return "normal";
+  if (code === undefined) return "normal";
   if (code === CloseCode.Timeout || code === 1006) return "timeout";
   if (ERROR_CODES.has(code)) return "error";
   return "normal";
@@ -158,7 +156,6 @@ export class MetricsExtension implements Extension, OutgoingStage {
   private readonly receivedAt = new WeakMap<Connection, number>();
   /** Receive times of the room's updates applied but not yet fanned out (arrays are reused). */
   private readonly awaitingFanOut = new Map<string, number[]>();
-  private instance: Hocuspocus | undefined;
   private readonly sent = new FrameTally();
   private readonly cursor: WireCursor = { pos: 0 };
 
@@ -166,10 +163,6 @@ export class MetricsExtension implements Extension, OutgoingStage {
     this.occupancy = new RoomOccupancy(options);
     options.metrics.beforeScrape.add(() => this.occupancy.checkAll());
     options.metrics.beforeScrape.add(() => this.sent.flush(options.metrics));
-  }
-
-  async onConfigure({ instance }: onConfigurePayload): Promise<void> {
-    this.instance = instance;
   }
 
   async onConnect({ documentName, socketId }: onConnectPayload): Promise<void> {
@@ -187,6 +180,11 @@ export class MetricsExtension implements Extension, OutgoingStage {
   }
 
   async beforeHandleMessage({ update, connection, documentName }: beforeHandleMessagePayload): Promise<void> {
+    this.received(update, connection, documentName);
+  }
+
+  /** Counts a frame a document connection received (and times its fan-out, if it carries an update). */
+  received(update: Uint8Array, connection: Connection, documentName: string): void {
     const frame = receivedKind(update, this.cursor);
     const { metrics, logger } = this.options;
     metrics.messagesReceived.inc(frame.labels, 1);
@@ -254,9 +252,8 @@ export class MetricsExtension implements Extension, OutgoingStage {
     const { metrics, logger } = this.options;
     metrics.connections.dec(YJS);
     metrics.userLeaves.inc(YJS);
-    // Hocuspocus closes every connection with ResetConnection on shutdown: that is not an error.
-    const shuttingDown = this.instance?.server?.httpServer.listening === false;
-    const outcome = outcomeOf(event, shuttingDown);
+    // Shutdown closes every connection with ServerShutdown (rooms/shutdown.ts): not an error.
+    const outcome = outcomeOf(event);
     const userId = isConnectionContext(connection.context) ? connection.context.user.userId : undefined;
     const fields = { roomId, userId, code: event?.code, reason: event?.reason || undefined };
     if (outcome === "timeout") logger.warn(fields, "connection lost");

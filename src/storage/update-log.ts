@@ -32,8 +32,9 @@ export class UpdateLog {
       this.queue.push({ ...entry, resolve, reject });
       if (!this.writing) {
         this.writing = true;
-        // A microtask lets appends made in the same tick share the first batch.
-        queueMicrotask(() => void this.drain());
+        // After the event loop's current round of I/O: the edits of every socket that had data in it
+        // share the first batch (a microtask would start it after the first of them, alone).
+        setImmediate(() => void this.drain());
       }
     });
   }
