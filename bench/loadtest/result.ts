@@ -57,6 +57,9 @@ export interface TargetResult {
     /** The server's event-loop lag over the window (LiveShare's /metrics): a saturated server shows here. */
     loopLagP99Ms: number | undefined;
     loopLagMaxMs: number | undefined;
+    /** INSERTs of the durable update log per second, and edits per INSERT (group commit). */
+    logBatchesPerSecond: number | undefined;
+    logEntriesPerBatch: number | undefined;
   };
   /** CPU of every postgres process on the machine during the window (includes other users of it). */
   postgresCpuCores: number | undefined;
@@ -142,6 +145,8 @@ export function assemble(target: Target, options: RunOptions, delivery: Delivery
       externalMB: m.heap ? m.heap.external / 2 ** 20 : undefined,
       loopLagP99Ms: m.heap?.loopLagP99Ms,
       loopLagMaxMs: m.heap?.loopLagMaxMs,
+      logBatchesPerSecond: m.logBatchesPerSecond,
+      logEntriesPerBatch: m.logEntriesPerBatch,
     },
     postgresCpuCores: m.postgresCores,
     databaseBackendCpuCores: m.backendCores,

@@ -8,6 +8,9 @@ export interface MetricsSample {
   /** Event-loop lag since the previous scrape (prom-client resets its histogram on every scrape), ms. */
   loopLagP99Ms: number;
   loopLagMaxMs: number;
+  /** Group-commit batches of the durable update log so far, and the entries they held (counters). */
+  logBatches: number;
+  logEntries: number;
 }
 
 /** process_cpu_seconds_total, RSS and heap figures from a LiveShare's /metrics, or undefined. */
@@ -26,6 +29,8 @@ export async function scrapeMetrics(httpUrl: string): Promise<MetricsSample | un
       // prom-client's histogram records tick intervals at 10 ms resolution: lag is what exceeds it.
       loopLagP99Ms: Math.max(0, value("nodejs_eventloop_lag_p99_seconds") * 1000 - 10),
       loopLagMaxMs: Math.max(0, value("nodejs_eventloop_lag_max_seconds") * 1000 - 10),
+      logBatches: value("liveshare_update_log_batch_entries_count") || 0,
+      logEntries: value("liveshare_update_log_batch_entries_sum") || 0,
     };
   } catch {
     return undefined;

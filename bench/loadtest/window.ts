@@ -30,6 +30,9 @@ export interface WindowFigures {
   mainLoopLagP99Ms: number;
   /** V8 heap figures at the end of the window (LiveShare's /metrics). */
   heap: MetricsSample | undefined;
+  /** The durable update log's group commits over the window (LiveShare's /metrics). */
+  logBatchesPerSecond: number | undefined;
+  logEntriesPerBatch: number | undefined;
 }
 
 /**
@@ -42,6 +45,7 @@ export class WindowSampler {
   private first: Snapshot | undefined;
   private last: Snapshot | undefined;
   private heap: MetricsSample | undefined;
+  private metricsAtStart: MetricsSample | undefined;
 
   constructor(private readonly server: ServerUnderTest) {
     if (server.pid) this.rss = new RssSampler(server.pid);
@@ -51,7 +55,7 @@ export class WindowSampler {
     this.mainLag.enable();
     this.first = await this.snapshot();
     // A scrape resets the server's event-loop lag histogram: the one at the end covers the window.
-    if (this.server.kind === "liveshare") await scrapeMetrics(this.server.httpUrl);
+    if (this.server.kind === "liveshare") this.metricsAtStart = await scrapeMetrics(this.server.httpUrl);
   }
 
   async end(): Promise<void> {
@@ -91,6 +95,11 @@ export class WindowSampler {
       // The histogram records tick intervals; lag is what exceeds the 10 ms resolution.
       mainLoopLagP99Ms: Math.max(0, this.mainLag.percentile(99) / 1e6 - 10),
       heap: this.heap,
+      logBatchesPerSecond: this.heap && this.metricsAtStart ? (this.heap.logBatches - this.metricsAtStart.logBatches) / seconds : undefined,
+      logEntriesPerBatch:
+        this.heap && this.metricsAtStart && this.heap.logBatches > this.metricsAtStart.logBatches
+          ? (this.heap.logEntries - this.metricsAtStart.logEntries) / (this.heap.logBatches - this.metricsAtStart.logBatches)
+          : undefined,
     };
   }
 
