@@ -13,7 +13,7 @@ import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from "y-protoc
 import * as Y from "yjs";
 import { Presence, type PresenceSender } from "../../src/awareness/presence.ts";
 import { parseClientPresence } from "../../src/awareness/state.ts";
-import { FrameHeaderReader, bodyDecoder, readAwarenessEntries } from "../../src/collab/wire.ts";
+import { FrameHeaderReader, readAwarenessEntries } from "../../src/collab/wire.ts";
 import { inspectFrame } from "../../src/collab/frame-guard.ts";
 import { createMetrics } from "../../src/metrics.ts";
 
@@ -165,7 +165,7 @@ function serverPath(): void {
     for (let i = 0; i < run.length; i++) {
       if (i % SENDERS === 0) now += 1000 / 30;
       const header = readers[i % SENDERS]!.read(run[i]!)!;
-      presence.receiveEntries(document, senders[i % SENDERS]!, readAwarenessEntries(bodyDecoder(header)), header.bytes.byteLength);
+      presence.receiveFrame(document, senders[i % SENDERS]!, header);
     }
   });
   presence.close();
