@@ -13,7 +13,7 @@ import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from "y-protoc
 import * as Y from "yjs";
 import { Presence, type PresenceSender } from "../../src/awareness/presence.ts";
 import { parseClientPresence } from "../../src/awareness/state.ts";
-import { FrameHeaderReader, readAwarenessEntries } from "../../src/collab/wire.ts";
+import { FrameHeaderReader, bodyDecoder, readAwarenessEntries, type FrameHeader } from "../../src/collab/wire.ts";
 import { inspectFrame } from "../../src/collab/frame-guard.ts";
 import { createMetrics } from "../../src/metrics.ts";
 
@@ -151,27 +151,51 @@ receivePath(0);
 
 /**
  * What `/collab` does with a cursor frame once `ws` has it: the header read (one reader per socket,
- * which keeps the address), then presence (`PresenceExtension.route`), batching on.
+ * which keeps the address), then presence (`PresenceExtension.route`), batching on. Side by side with
+ * the path every frame took before the byte reader (each decoded into entries, `receiveEntries`),
+ * which is still the path of every frame that is not a plain cursor move. The two alternate, each
+ * run on a fresh presence, and the median of the runs is shown: this machine may be shared.
  */
-function serverPath(): void {
-  let now = 0;
-  const presence = new Presence({ idleAfterMs: 30_000, awayAfterMs: 600_000, batchMs: 100, metrics: createMetrics(), logger: pino({ level: "silent" }), now: () => now });
-  const document = new Document(ROOM);
-  const senders: PresenceSender[] = [];
-  for (let s = 0; s < SENDERS; s++) senders.push({ key: {}, user: { userId: `user-${s}`, name: `user ${s}` }, protocol: "yjs", readOnly: false });
-  const readers = senders.map(() => new FrameHeaderReader());
-  measure("server path: header → presence (batching 100 ms)", MESSAGES, (timed) => {
-    const run = timed ? laterFrames : frames;
-    for (let i = 0; i < run.length; i++) {
+function serverPaths(): void {
+  type Receive = (presence: Presence, document: Document, sender: PresenceSender, header: FrameHeader) => void;
+  const paths: Array<{ name: string; receive: Receive; times: number[] }> = [
+    {
+      name: "server path: header → receiveFrame",
+      receive: (presence, document, sender, header) => presence.receiveFrame(document, sender, header),
+      times: [],
+    },
+    {
+      name: "server path, all decoded: receiveEntries",
+      receive: (presence, document, sender, header) => presence.receiveEntries(document, sender, readAwarenessEntries(bodyDecoder(header)), header.bytes.byteLength),
+      times: [],
+    },
+  ];
+  const runOnce = (receive: Receive): number => {
+    let now = 0;
+    const presence = new Presence({ idleAfterMs: 30_000, awayAfterMs: 600_000, batchMs: 100, metrics: createMetrics(), logger: pino({ level: "silent" }), now: () => now });
+    const document = new Document(ROOM);
+    const senders: PresenceSender[] = [];
+    for (let s = 0; s < SENDERS; s++) senders.push({ key: {}, user: { userId: `user-${s}`, name: `user ${s}` }, protocol: "yjs", readOnly: false });
+    const readers = senders.map(() => new FrameHeaderReader());
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < frames.length; i++) {
       if (i % SENDERS === 0) now += 1000 / 30;
-      const header = readers[i % SENDERS]!.read(run[i]!)!;
-      presence.receiveFrame(document, senders[i % SENDERS]!, header);
+      receive(presence, document, senders[i % SENDERS]!, readers[i % SENDERS]!.read(frames[i]!)!);
     }
-  });
-  presence.close();
-  document.destroy();
+    const microseconds = Number(process.hrtime.bigint() - start) / 1000 / MESSAGES;
+    presence.close();
+    document.destroy();
+    return microseconds;
+  };
+  for (let run = 0; run < 9; run++) for (const path of paths) path.times.push(runOnce(path.receive));
+  for (const { name, times } of paths) {
+    // The first runs are warm-ups.
+    const sorted = times.slice(2).sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    console.log(`${`${name} (median of ${sorted.length})`.padEnd(58)} ${median.toFixed(2).padStart(7)} µs/message`);
+  }
 }
-serverPath();
+serverPaths();
 
 const awarenessUpdates = frames.map((frame) => {
   const decoder = decoding.createDecoder(frame);
