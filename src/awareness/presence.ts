@@ -82,7 +82,7 @@ export class Presence {
 
   /**
    * One Yjs `Awareness` frame (its header read). False, with nothing applied, when its update is
-   * malformed: cut short, or an entry's text is not JSON or not an object or null.
+   * malformed: cut short, or an entry's text is not UTF-8, not JSON, or not an object or null.
    *
    * A provider's cursor move — one entry, its last text with only the cursor changed — is read from
    * the frame's bytes where they lie (`RoomPresence.receiveCursorMove`); every other frame is decoded
@@ -95,7 +95,7 @@ export class Presence {
       // No room or sender yet means no last text to compare with: nothing is created here.
       const room = this.rooms.get(document.name);
       const entry = room?.document === document ? room.senders.get(sender.key) : undefined;
-      if (entry && room!.receiveCursorMove(entry, lone, header.bytes, bytes, this.now())) return true;
+      if (room && entry && room.receiveCursorMove(entry, lone, header.bytes, bytes, this.now())) return true;
     }
     let entries: AwarenessEntry[];
     try {
