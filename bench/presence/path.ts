@@ -13,7 +13,7 @@ import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from "y-protoc
 import * as Y from "yjs";
 import { Presence, type PresenceSender } from "../../src/awareness/presence.ts";
 import { parseClientPresence } from "../../src/awareness/state.ts";
-import { readAwarenessEntries } from "../../src/collab/wire.ts";
+import { FrameHeaderReader, bodyDecoder, readAwarenessEntries, type FrameHeader } from "../../src/collab/wire.ts";
 import { inspectFrame } from "../../src/collab/frame-guard.ts";
 import { createMetrics } from "../../src/metrics.ts";
 
@@ -37,15 +37,23 @@ function cursorFrame(clientId: number, clock: number, x: number, y: number): Uin
   return encoding.toUint8Array(frame);
 }
 
-const frames: Uint8Array[] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  for (let s = 0; s < SENDERS; s++) frames.push(cursorFrame(1000 + s, round + 1, round * 3 + s, round * 2));
+/** Every sender's cursor frames, round by round, with clocks from `firstClock` on. */
+function cursorFrames(firstClock: number): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let s = 0; s < SENDERS; s++) frames.push(cursorFrame(1000 + s, firstClock + round, round * 3 + s, round * 2));
+  }
+  return frames;
 }
+const frames = cursorFrames(1);
+// The timed run of a receive path needs clocks above the warm-up's: a repeated clock is a stale
+// duplicate, dropped before validation, and would be all that was measured.
+const laterFrames = cursorFrames(ROUNDS + 1);
 
-function measure(name: string, messages: number, run: () => void): number {
-  run(); // warm-up
+function measure(name: string, messages: number, run: (timed: boolean) => void): number {
+  run(false); // warm-up
   const start = process.hrtime.bigint();
-  run();
+  run(true);
   const microseconds = Number(process.hrtime.bigint() - start) / 1000 / messages;
   console.log(`${name.padEnd(58)} ${microseconds.toFixed(2).padStart(7)} µs/message`);
   return microseconds;
@@ -97,10 +105,11 @@ function receivePath(batchMs: number): { receive: number; publish: number } {
     published += added.length + updated.length;
   });
   const what = batchMs > 0 ? `receive: frame → pending state (batching ${batchMs} ms)` : "receive and publish at once (batching off)";
-  const receive = measure(what, MESSAGES, () => {
-    for (let i = 0; i < frames.length; i++) {
+  const receive = measure(what, MESSAGES, (timed) => {
+    const run = timed ? laterFrames : frames;
+    for (let i = 0; i < run.length; i++) {
       if (i % SENDERS === 0) now += 1000 / 30;
-      const frame = frames[i]!;
+      const frame = run[i]!;
       const decoder = decoding.createDecoder(frame);
       decoding.readVarString(decoder);
       decoding.readVarUint(decoder);
@@ -110,7 +119,7 @@ function receivePath(batchMs: number): { receive: number; publish: number } {
   // Publishing: every sender's new state is received, then a flush applies them all (Hocuspocus then
   // broadcasts them, to no connections here). Run twice, the first as a warm-up.
   const rounds = 200;
-  let clock = ROUNDS * 2;
+  let clock = ROUNDS * 3;
   const publishRun = (): number => {
     published = 0;
     const start = process.hrtime.bigint();
@@ -139,6 +148,54 @@ function receivePath(batchMs: number): { receive: number; publish: number } {
 }
 receivePath(100);
 receivePath(0);
+
+/**
+ * What `/collab` does with a cursor frame once `ws` has it: the header read (one reader per socket,
+ * which keeps the address), then presence (`PresenceExtension.route`), batching on. Side by side with
+ * the path every frame took before the byte reader (each decoded into entries, `receiveEntries`),
+ * which is still the path of every frame that is not a plain cursor move. The two alternate, each
+ * run on a fresh presence, and the median of the runs is shown: this machine may be shared.
+ */
+function serverPaths(): void {
+  type Receive = (presence: Presence, document: Document, sender: PresenceSender, header: FrameHeader) => void;
+  const paths: Array<{ name: string; receive: Receive; times: number[] }> = [
+    {
+      name: "server path: header → receiveFrame",
+      receive: (presence, document, sender, header) => presence.receiveFrame(document, sender, header),
+      times: [],
+    },
+    {
+      name: "server path, all decoded: receiveEntries",
+      receive: (presence, document, sender, header) => presence.receiveEntries(document, sender, readAwarenessEntries(bodyDecoder(header)), header.bytes.byteLength),
+      times: [],
+    },
+  ];
+  const runOnce = (receive: Receive): number => {
+    let now = 0;
+    const presence = new Presence({ idleAfterMs: 30_000, awayAfterMs: 600_000, batchMs: 100, metrics: createMetrics(), logger: pino({ level: "silent" }), now: () => now });
+    const document = new Document(ROOM);
+    const senders: PresenceSender[] = [];
+    for (let s = 0; s < SENDERS; s++) senders.push({ key: {}, user: { userId: `user-${s}`, name: `user ${s}` }, protocol: "yjs", readOnly: false });
+    const readers = senders.map(() => new FrameHeaderReader());
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < frames.length; i++) {
+      if (i % SENDERS === 0) now += 1000 / 30;
+      receive(presence, document, senders[i % SENDERS]!, readers[i % SENDERS]!.read(frames[i]!)!);
+    }
+    const microseconds = Number(process.hrtime.bigint() - start) / 1000 / MESSAGES;
+    presence.close();
+    document.destroy();
+    return microseconds;
+  };
+  for (let run = 0; run < 9; run++) for (const path of paths) path.times.push(runOnce(path.receive));
+  for (const { name, times } of paths) {
+    // The first runs are warm-ups.
+    const sorted = times.slice(2).sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    console.log(`${`${name} (median of ${sorted.length})`.padEnd(58)} ${median.toFixed(2).padStart(7)} µs/message`);
+  }
+}
+serverPaths();
 
 const awarenessUpdates = frames.map((frame) => {
   const decoder = decoding.createDecoder(frame);

@@ -7,7 +7,7 @@ import { RoomPresence, type DropReason, type PresenceTimings, type RoomEvents } 
 import type { PresenceSender, SenderPresence } from "./sender.ts";
 import { PRESENCE_STATUSES, type PresenceStatus } from "./state.ts";
 import type { ViolationLog } from "../limits/violations.ts";
-import type { AwarenessEntry } from "../collab/wire.ts";
+import { LoneEntryReader, bodyDecoder, readAwarenessEntries, type AwarenessEntry, type FrameHeader } from "../collab/wire.ts";
 
 export type { PresenceSender } from "./sender.ts";
 
@@ -46,6 +46,7 @@ export class Presence {
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
   private readonly events: RoomEvents;
+  private readonly loneEntries = new LoneEntryReader();
 
   constructor(private readonly options: PresenceOptions) {
     this.now = options.now ?? (() => performance.now());
@@ -77,6 +78,32 @@ export class Presence {
       if (!Number.isSafeInteger(clientId) || clientId < 0) continue;
       room.receiveState(entry, clientId, state, undefined, 0, now);
     }
+  }
+
+  /**
+   * One Yjs `Awareness` frame (its header read). False, with nothing applied, when its update is
+   * malformed: cut short, or an entry's text is not UTF-8, not JSON, or not an object or null.
+   *
+   * A provider's cursor move — one entry, its last text with only the cursor changed — is read from
+   * the frame's bytes where they lie (`RoomPresence.receiveCursorMove`); every other frame is decoded
+   * into entries and read as `receiveEntries` reads them.
+   */
+  receiveFrame(document: Document, sender: PresenceSender, header: FrameHeader): boolean {
+    const bytes = header.bytes.byteLength;
+    const lone = this.loneEntries.read(header);
+    if (lone) {
+      // No room or sender yet means no last text to compare with: nothing is created here.
+      const room = this.rooms.get(document.name);
+      const entry = room?.document === document ? room.senders.get(sender.key) : undefined;
+      if (room && entry && room.receiveCursorMove(entry, lone, header.bytes, bytes, this.now())) return true;
+    }
+    let entries: AwarenessEntry[];
+    try {
+      entries = readAwarenessEntries(bodyDecoder(header));
+    } catch {
+      return false;
+    }
+    return this.receiveEntries(document, sender, entries, bytes);
   }
 
   /**

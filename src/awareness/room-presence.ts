@@ -4,9 +4,10 @@ import { setAwarenessStates } from "./apply.ts";
 import { PRIORITY_OF_KIND, classify, showsActivity, type PresenceKind } from "../limits/priorities.ts";
 import { PRESENCE_ORIGIN } from "../origins.ts";
 import { ClientSlot, SenderPresence, type PresenceSender } from "./sender.ts";
-import { parseClientPresence, samePoint, sameViewport, withCursor, type ClientPresence, type PresenceState } from "./state.ts";
+import { movedTo, parseClientPresence, samePoint, sameViewport, withCursor, type ClientPresence, type PresenceState } from "./state.ts";
 import { cursorContextOf, cursorTextIn } from "./state-text.ts";
-import type { AwarenessEntry } from "../collab/wire.ts";
+import { cursorBytesIn } from "./state-bytes.ts";
+import type { AwarenessEntry, LoneAwarenessEntry } from "../collab/wire.ts";
 import type { ActivityThresholds } from "./activity.ts";
 
 /** Timings shared by every room. */
@@ -155,25 +156,59 @@ export class RoomPresence {
       this.removeSlot(slot);
       return;
     }
-    if (clock !== undefined) {
-      // Awareness clocks only grow: an older or repeated clock is a stale duplicate.
-      if (clock <= slot.clientClock) {
-        this.events.dropped("unknown", "stale");
-        return;
-      }
-      slot.clientClock = clock;
-    }
+    if (!this.clockAdvances(slot, clock)) return;
     const base = slot.text;
-    const state = decoded?.cursorOnly && base ? withCursor(base.state, decoded.cursor) : parseClientPresence(value);
+    const cursorOnly = decoded?.cursorOnly === true && base !== undefined;
+    const state = cursorOnly ? withCursor(base.state, decoded.cursor) : parseClientPresence(value);
     if (!state) {
       this.events.dropped("unknown", "invalid");
       return;
     }
-    if (decoded) {
-      // A cursor move keeps the text around the cursor; a whole new text is looked at afresh.
-      const context = decoded.cursorOnly && base ? base.context : decoded.json.length <= MAX_SHORTCUT_TEXT ? cursorContextOf(decoded.json) : undefined;
+    if (cursorOnly) {
+      // A cursor move keeps the text around the cursor.
+      base.state = state;
+    } else if (decoded) {
+      // A whole new text is looked at afresh.
+      const context = decoded.json.length <= MAX_SHORTCUT_TEXT ? cursorContextOf(decoded.json) : undefined;
       slot.text = context && { state, context };
     }
+    this.take(sender, slot, state, bytes, now);
+  }
+
+  /**
+   * The commonest message, a provider's cursor move, read from the frame's bytes (`entry`, a frame's
+   * lone awareness entry, read by `LoneEntryReader`): when the entry's text is its slot's last text with
+   * only the cursor value changed, to a cursor `cursorBytesIn` reads, it is received here — exactly as
+   * `decode` and `receiveState` would receive it — and true is returned. False, with nothing changed,
+   * for anything else: the frame then takes that path.
+   */
+  receiveCursorMove(sender: SenderPresence, entry: LoneAwarenessEntry, frame: Uint8Array, bytes: number, now: number): boolean {
+    // Only the sender's own slot: taking over another connection's is `slotFor`'s business.
+    const slot = sender.slots.get(entry.clientId);
+    const base = slot?.text;
+    if (!slot || !base) return false;
+    const cursor = cursorBytesIn(base.context, frame, entry.jsonStart, entry.jsonEnd);
+    if (cursor === undefined) return false;
+    if (!this.clockAdvances(slot, entry.clock)) return true;
+    const state = movedTo(base.state, cursor);
+    base.state = state;
+    this.take(sender, slot, state, bytes, now);
+    return true;
+  }
+
+  /** Awareness clocks only grow: false (and counted) for an older or repeated clock, a stale duplicate. */
+  private clockAdvances(slot: ClientSlot, clock: number | undefined): boolean {
+    if (clock === undefined) return true;
+    if (clock <= slot.clientClock) {
+      this.events.dropped("unknown", "stale");
+      return false;
+    }
+    slot.clientClock = clock;
+    return true;
+  }
+
+  /** A valid state: classified, counted, and rate-limited on its way to the next flush. */
+  private take(sender: SenderPresence, slot: ClientSlot, state: ClientPresence, bytes: number, now: number): void {
     const kind = classify(slot.received, state);
     this.events.received(kind, bytes);
     const priority = PRIORITY_OF_KIND[kind];

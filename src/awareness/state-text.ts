@@ -43,16 +43,30 @@ export function cursorValueRange(text: string): TextRange | undefined {
   }
 }
 
-/** A state's text around its top-level cursor value: what must stay unchanged for the shortcut. */
+/**
+ * A state's text around its top-level cursor value: what must stay unchanged for the shortcut. Kept
+ * twice: as strings for `cursorTextIn`, and as UTF-8 bytes for `cursorBytesIn` (state-bytes.ts), which
+ * reads a frame's next text where it lies, before any decoding.
+ */
 export interface CursorContext {
   prefix: string;
   suffix: string;
+  prefixBytes: Uint8Array;
+  suffixBytes: Uint8Array;
 }
+
+const utf8 = new TextEncoder();
 
 /** The text around `text`'s top-level cursor value, or undefined when `cursorValueRange` finds none. */
 export function cursorContextOf(text: string): CursorContext | undefined {
   const range = cursorValueRange(text);
-  return range && { prefix: text.slice(0, range[0]), suffix: text.slice(range[1]) };
+  if (!range) return undefined;
+  const prefix = text.slice(0, range[0]);
+  const suffix = text.slice(range[1]);
+  // The bytes the text came in: a text decoded from strict UTF-8 encodes back to the same bytes, and
+  // each cut lies next to an ASCII character (the ":" or space before the value, the delimiter after
+  // it), so no character is split.
+  return { prefix, suffix, prefixBytes: utf8.encode(prefix), suffixBytes: utf8.encode(suffix) };
 }
 
 /**

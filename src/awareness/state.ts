@@ -72,8 +72,9 @@ export const MAX_OWN_FIELDS_BYTES = 2048;
 const V1_KEYS: ReadonlySet<string> = new Set(["user", "cursor", "viewport", "selection", "status", "activity", "__proto__"]);
 export const EMPTY_FIELDS: OwnFields = Object.freeze({});
 
-/** Coordinates are canvas units; the bound keeps them finite and JSON-safe. */
-const coordinate = z.number().min(-1e9).max(1e9);
+/** Coordinates are canvas units; the bound keeps them finite and JSON-safe (inclusive, either sign). */
+export const MAX_COORDINATE = 1e9;
+const coordinate = z.number().min(-MAX_COORDINATE).max(MAX_COORDINATE);
 const point = z.object({ x: coordinate, y: coordinate });
 /** Ids are element ids (UUIDs in practice); the bounds keep one state small. */
 export const MAX_SELECTION = 1000;
@@ -158,7 +159,15 @@ function utf8Length(text: string): number {
  */
 export function withCursor(previous: ClientPresence, value: unknown): ClientPresence | undefined {
   const parsed = cursorSchema.safeParse(value);
-  return parsed.success ? { ...previous, cursor: parsed.data } : undefined;
+  return parsed.success ? movedTo(previous, parsed.data) : undefined;
+}
+
+/**
+ * `previous` with its cursor replaced by `cursor`, which is valid already (the schema's output, or
+ * read from a frame's bytes within the same bounds): both cursor paths build the state here.
+ */
+export function movedTo(previous: ClientPresence, cursor: Point | null): ClientPresence {
+  return { ...previous, cursor };
 }
 
 export function samePoint(a: Point | null, b: Point | null): boolean {

@@ -1,7 +1,7 @@
 import type { Connection, Extension, beforeHandleAwarenessPayload, connectedPayload } from "@hocuspocus/server";
 import type { WebSocket } from "ws";
 import type { ClientConnection, FrameStage, OutgoingStage, PassFrame, SocketOutput } from "../collab/stages.ts";
-import { FrameHeaderReader, MessageType, SyncStep, bodyDecoder, readAwarenessEntries, type AwarenessEntry, type FrameHeader } from "../collab/wire.ts";
+import { FrameHeaderReader, MessageType, SyncStep, type FrameHeader } from "../collab/wire.ts";
 import { isConnectionContext } from "../collab/connection-context.ts";
 import type { Metrics } from "../metrics.ts";
 import { CongestionGuard, type CongestionGuardOptions } from "./congestion.ts";
@@ -149,15 +149,9 @@ export class PresenceExtension implements Extension, FrameStage, OutgoingStage {
       if (type === MessageType.Awareness) {
         // Hocuspocus's idle timeout counts received frames; this one does not reach it.
         if (client) client.lastMessageReceivedAt = Date.now();
-        let entries: AwarenessEntry[] | undefined;
-        try {
-          entries = readAwarenessEntries(bodyDecoder(header));
-        } catch {
-          entries = undefined;
-        }
         // The frame guard leaves a connected room's awareness to presence: a malformed update (cut
         // short, not JSON, a state that is not an object) closes the socket the way it would have.
-        if (!entries || !this.options.presence.receiveEntries(yjs.connection.document, yjs.sender, entries, header.bytes.byteLength)) {
+        if (!this.options.presence.receiveFrame(yjs.connection.document, yjs.sender, header)) {
           yjs.closing = true;
           yjs.connection.webSocket.close(CloseCode.BadRequest, CloseReason.MalformedAwareness);
           return true;

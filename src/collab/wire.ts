@@ -195,6 +195,53 @@ export function readAwarenessEntries(decoder: decoding.Decoder, maxEntries = MAX
   return readEntries(decoder, end, maxEntries);
 }
 
+/** The one entry of an awareness update that holds one, where it lies in its frame. */
+export interface LoneAwarenessEntry {
+  clientId: number;
+  clock: number;
+  /** The entry's JSON text is the frame's bytes [jsonStart, jsonEnd), not yet checked to be UTF-8. */
+  jsonStart: number;
+  jsonEnd: number;
+}
+
+/**
+ * Reads an `Awareness` frame whose update holds exactly one entry — what a provider sends, 30 times a
+ * second — in place: no decoder, no entries array, no string. Each reader owns its entry object, which
+ * the next frame overwrites.
+ */
+export class LoneEntryReader {
+  private readonly cursor: WireCursor = { pos: 0 };
+  private readonly entry: LoneAwarenessEntry = { clientId: 0, clock: 0, jsonStart: 0, jsonEnd: 0 };
+
+  /**
+   * The entry, when `readAwarenessEntries` would read exactly this one entry from the frame (its text
+   * aside, which it would also decode); undefined for any other frame, which that reader then reads,
+   * throwing on a malformed one.
+   */
+  read(header: FrameHeader): LoneAwarenessEntry | undefined {
+    const { bytes } = header;
+    const cursor = this.cursor;
+    cursor.pos = header.bodyOffset;
+    const length = readVarUint(bytes, cursor);
+    if (length < 0) return undefined;
+    const end = cursor.pos + length;
+    if (end > bytes.length || readVarUint(bytes, cursor) !== 1) return undefined;
+    const clientId = readVarUint(bytes, cursor);
+    const clock = clientId < 0 ? -1 : readVarUint(bytes, cursor);
+    const jsonLength = clock < 0 ? -1 : readVarUint(bytes, cursor);
+    if (jsonLength < 0) return undefined;
+    const jsonEnd = cursor.pos + jsonLength;
+    // As `readEntries`: the entry may not run past its update (nor, then, past the frame).
+    if (jsonEnd > end) return undefined;
+    const entry = this.entry;
+    entry.clientId = clientId;
+    entry.clock = clock;
+    entry.jsonStart = cursor.pos;
+    entry.jsonEnd = jsonEnd;
+    return entry;
+  }
+}
+
 /** Reads a bare awareness update (what `applyAwarenessUpdate` takes). Throws as `readAwarenessEntries`. */
 export function readAwarenessUpdate(update: Uint8Array, maxEntries = MAX_AWARENESS_ENTRIES): AwarenessEntry[] {
   return readEntries(decoding.createDecoder(update), update.length, maxEntries);
