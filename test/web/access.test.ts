@@ -89,6 +89,7 @@ describe("the editor's access states", { timeout: 120_000 }, () => {
     await bob.getByRole("alertdialog").getByText("Your access was removed").waitFor();
     expect(await bob.getByRole("button", { name: "+ Table" }).count()).toBe(1); // behind the notice, but nothing reconnects
     expect(await bob.locator(".sync-badge").getAttribute("data-connection")).toBe("error");
+    expect(await bob.locator(".sync-badge").innerText()).toBe("No access");
     await snapshot(bob, "09-access-revoked");
   });
 
@@ -99,12 +100,14 @@ describe("the editor's access states", { timeout: 120_000 }, () => {
     await synced(alice);
     await server.api.request("DELETE", `/api/liveshare/sessions/${roomId}`, { token });
     await alice.getByRole("alertdialog").getByText("This live session has ended").waitFor();
+    expect(await alice.locator(".sync-badge").innerText()).toBe("Session ended");
     await snapshot(alice, "10-session-ended");
 
     await alice.getByRole("link", { name: "Open the diagram again" }).click();
     await synced(alice);
     await server.api.request("DELETE", `/api/diagrams/${diagramId}`, { token });
     await alice.getByRole("alertdialog").getByText("This diagram was deleted").waitFor();
+    expect(await alice.locator(".sync-badge").innerText()).toBe("Deleted");
     await snapshot(alice, "11-diagram-deleted");
   });
 });
