@@ -162,6 +162,7 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     confirmed: (context) => isConnectionContext(context) && admission.confirmed(context),
     received: (frame, connection, documentName) => yjsMetrics.received(frame, connection, documentName),
     receive: (connection, frame, update) => durableLog.receive(connection, frame, update),
+    fannedOut: (roomId) => yjsMetrics.fannedOut(roomId),
   });
 
   // Hocuspocus without its Server: LiveShare's own HTTP server hands it the /collab sockets.
@@ -237,10 +238,11 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
     // A live room's edits are handled by the last stage, after the guard checked them and presence
     // charged them; everything else goes on to Hocuspocus.
     stages: [frameGuard, unauthenticated, messageCounts, presenceExtension, liveEdits],
-    // Every frame sent, in this order: an acknowledgement is held until its edit is durable (and
-    // counted when it does leave); presence to a congested socket is dropped before it is counted;
-    // what is left is counted, then written — one write per socket per event-loop step.
-    outgoing: [durableLog, presenceExtension, yjsMetrics, writes],
+    // Every frame sent, in this order: an edit's echo to its author is dropped; an acknowledgement is
+    // held until its edit is durable (and counted when it does leave); presence to a congested socket
+    // is dropped before it is counted; what is left is counted, then written — one write per socket
+    // per event-loop step.
+    outgoing: [liveEdits, durableLog, presenceExtension, yjsMetrics, writes],
     unauthenticated,
   });
   const jsonProtocol = new JsonProtocolEndpoint(core, {

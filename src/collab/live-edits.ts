@@ -1,10 +1,11 @@
-import { OutgoingMessage, type Connection, type Extension, type connectedPayload } from "@hocuspocus/server";
+import { OutgoingMessage, type Connection, type Extension, type afterLoadDocumentPayload, type connectedPayload } from "@hocuspocus/server";
 import * as decoding from "lib0/decoding";
 import type { WebSocket } from "ws";
 import { Refusal } from "../close-codes.ts";
+import { connectionOf } from "../origins.ts";
 import { isConnectionContext } from "./connection-context.ts";
-import type { ClientConnection, FrameStage } from "./stages.ts";
-import { SyncStep, bodyDecoder, type FrameHeader } from "./wire.ts";
+import type { ClientConnection, FrameStage, OutgoingStage, PassFrame } from "./stages.ts";
+import { MessageType, SyncStep, bodyDecoder, readVarUint, type FrameHeader, type WireCursor } from "./wire.ts";
 
 /** What the live edit path needs of the rest of the server. */
 export interface LiveEditsOptions {
@@ -14,6 +15,8 @@ export interface LiveEditsOptions {
   received: (frame: Uint8Array, connection: Connection, documentName: string) => void;
   /** Checks, applies and logs the update; throws a `Refusal` for one that does not apply (`DurableLog.receive`). */
   receive: (connection: Connection, frame: Uint8Array, update: Uint8Array) => void;
+  /** A room's update broadcast reached a connection, which was not sent it (`MetricsExtension.fannedOut`). */
+  fannedOut: (roomId: string) => void;
 }
 
 /**
@@ -33,13 +36,22 @@ export interface LiveEditsOptions {
  * Everything else — sync steps, awareness queries, a connection whose earlier frames Hocuspocus is
  * still handling (order is kept), a read-only one (Hocuspocus answers it "not saved"), one whose role
  * must be looked up again — goes to Hocuspocus as before.
+ *
+ * As an outgoing stage it keeps an edit from being sent back to the client that made it: Hocuspocus
+ * broadcasts a room's updates to every connection, its author's included, which applies it as a no-op
+ * — a frame and a write per edit for nothing. A Sync update frame whose update is byte for byte the
+ * last update the room's document made from that connection's own edit carries nothing the client
+ * lacks, and is dropped; one merged with others' updates differs and goes out whole.
  */
-export class LiveEdits implements Extension, FrameStage {
+export class LiveEdits implements Extension, FrameStage, OutgoingStage {
   extensionName = "live-edits";
   /** Socket → address → its document connection, from `connected` until the connection closes. */
   private readonly sockets = new WeakMap<object, Map<string, Connection>>();
   /** The acknowledgement of each connection: the same bytes every time. */
   private readonly acknowledgements = new WeakMap<Connection, Uint8Array>();
+  /** The update the room's document emitted for each connection's latest edit, until a Sync update frame goes to it. */
+  private readonly ownUpdates = new WeakMap<Connection, Uint8Array>();
+  private readonly cursor: WireCursor = { pos: 0 };
 
   constructor(private readonly options: LiveEditsOptions) {}
 
@@ -56,12 +68,28 @@ export class LiveEdits implements Extension, FrameStage {
     });
   }
 
+  async afterLoadDocument({ document }: afterLoadDocumentPayload): Promise<void> {
+    document.on("update", (update: Uint8Array, origin: unknown) => {
+      const connection = connectionOf(origin);
+      if (connection) this.ownUpdates.set(connection, update);
+    });
+  }
+
+  /** The outgoing stage: drops a Sync update frame that only echoes the receiving connection's own edit. */
+  attach(socket: WebSocket, next: PassFrame): PassFrame {
+    return (frame, header) => {
+      if (header?.type === MessageType.Sync && header.syncStep === SyncStep.Update && this.echoes(socket, header)) {
+        this.options.fannedOut(header.room);
+        return;
+      }
+      next(frame, header);
+    };
+  }
+
   take(frame: Uint8Array, header: FrameHeader | undefined, socket: WebSocket, client: ClientConnection): boolean {
     // `syncStep` is -1 for every type but Sync and SyncReply.
     if (header === undefined || header.syncStep !== SyncStep.Update) return false;
-    const connections = this.sockets.get(socket);
-    // Like Hocuspocus: an address `name\0suffix` falls back to the plain name.
-    const connection = connections?.get(header.address) ?? (header.room === header.address ? undefined : connections?.get(header.room));
+    const connection = this.connectionAt(socket, header);
     if (!connection || !this.live(connection)) return false;
     const decoder = bodyDecoder(header);
     decoding.readVarUint(decoder);
@@ -78,6 +106,30 @@ export class LiveEdits implements Extension, FrameStage {
     }
     connection.send(this.acknowledgementOf(connection));
     return true;
+  }
+
+  /** Whether the update in this Sync update frame is exactly the receiving connection's own last edit. */
+  private echoes(socket: WebSocket, header: FrameHeader): boolean {
+    const connection = this.connectionAt(socket, header);
+    const own = connection && this.ownUpdates.get(connection);
+    if (!own) return false;
+    // Whatever this frame is, it is the room's first since that edit: the next one is not its echo.
+    this.ownUpdates.delete(connection);
+    const { bytes } = header;
+    const cursor = this.cursor;
+    cursor.pos = header.bodyOffset;
+    readVarUint(bytes, cursor); // the sync step
+    const length = readVarUint(bytes, cursor);
+    if (length !== own.length || cursor.pos + length !== bytes.length) return false;
+    const start = cursor.pos;
+    for (let i = 0; i < length; i++) if (bytes[start + i] !== own[i]) return false;
+    return true;
+  }
+
+  private connectionAt(socket: WebSocket, header: FrameHeader): Connection | undefined {
+    const connections = this.sockets.get(socket);
+    // Like Hocuspocus: an address `name\0suffix` falls back to the plain name.
+    return connections?.get(header.address) ?? (header.room === header.address ? undefined : connections?.get(header.room));
   }
 
   /** Whether Hocuspocus may be left out: the connection is in its room, may write, and nothing of it waits. */

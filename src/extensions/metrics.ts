@@ -238,8 +238,11 @@ export class MetricsExtension implements Extension, OutgoingStage {
     }
   }
 
-  /** The first send of a room's update broadcast: every update it carries has reached its fan-out. */
-  private fannedOut(roomId: string): void {
+  /**
+   * The first send of a room's update broadcast (or the first frame of it held back, as an author's
+   * echo is): every update it carries has reached its fan-out.
+   */
+  fannedOut(roomId: string): void {
     const pending = this.awaitingFanOut.get(roomId);
     if (!pending || pending.length === 0) return;
     const now = performance.now();

@@ -5,15 +5,25 @@ import { addTable, serverDoc, storedState, tableNames } from "../helpers/documen
 import { actors, sharedDiagram } from "../helpers/users.ts";
 import type { TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { RawClient, frames, type ServerFrame } from "../helpers/raw-client.ts";
+import * as Y from "yjs";
+import { FrameHeaderReader, SyncStep } from "../../src/collab/wire.ts";
 
-/** Records the Hocuspocus hooks the server runs with `beforeHandleMessage` (a frame Hocuspocus handled). */
-function recordHandledFrames(server: TestServer): { count: () => number; reset: () => void } {
+type SyncFrame = Extract<ServerFrame, { type: "sync" }>;
+const isUpdate = (f: ServerFrame): f is SyncFrame => f.type === "sync" && f.syncType === SyncStep.Update;
+const isAck = (f: ServerFrame): f is Extract<ServerFrame, { type: "sync-status" }> => f.type === "sync-status";
+
+/**
+ * Counts the document-update frames (sync step "update") Hocuspocus handles itself: its
+ * `beforeHandleMessage` hook runs for each. Sync steps 1 and 2 of joining are not counted.
+ */
+function recordHandledUpdates(server: TestServer): { count: () => number; reset: () => void } {
   const hocuspocus = server.liveshare.core.hocuspocus;
   const hooks = hocuspocus.hooks.bind(hocuspocus);
   let handled = 0;
-  hocuspocus.hooks = ((name: Parameters<typeof hooks>[0], ...rest: unknown[]) => {
-    if (name === "beforeHandleMessage") handled += 1;
-    return (hooks as (...args: unknown[]) => Promise<unknown>)(name, ...rest);
+  hocuspocus.hooks = ((name: Parameters<typeof hooks>[0], payload: { update?: Uint8Array }, ...rest: unknown[]) => {
+    if (name === "beforeHandleMessage" && payload.update && new FrameHeaderReader().read(payload.update)?.syncStep === SyncStep.Update) handled += 1;
+    return (hooks as (...args: unknown[]) => Promise<unknown>)(name, payload, ...rest);
   }) as typeof hocuspocus.hooks;
   return { count: () => handled, reset: () => (handled = 0) };
 }
@@ -21,15 +31,14 @@ function recordHandledFrames(server: TestServer): { count: () => number; reset: 
 describe("the live edit path", () => {
   const live = liveShareFixture();
 
+  // SPEC: DUR-1, DUR-2
   it("handles an established editor's edit without Hocuspocus's message pipeline: applied, relayed, stored, then acknowledged", async () => {
     const s = await live.start();
     const who = await actors(s, "live");
     const { roomId, diagramId } = await sharedDiagram(s, who);
-    const frames = recordHandledFrames(s);
+    const frames = recordHandledUpdates(s);
     const [writer, reader] = [live.track(newProvider(s.wsUrl, roomId, who.editor.token)), live.track(newProvider(s.wsUrl, roomId, who.owner.token))];
     await Promise.all([synced(writer), synced(reader)]);
-    // Joining (sync steps) went through Hocuspocus.
-    expect(frames.count()).toBeGreaterThan(0);
     frames.reset();
     const before = await storedState(s.db, diagramId);
 
@@ -46,15 +55,61 @@ describe("the live edit path", () => {
     const s = await live.start();
     const who = await actors(s, "live-viewer");
     const { roomId } = await sharedDiagram(s, who);
-    const frames = recordHandledFrames(s);
+    const frames = recordHandledUpdates(s);
     const viewer = live.track(newProvider(s.wsUrl, roomId, who.viewer.token));
     await synced(viewer);
     frames.reset();
 
     addTable(viewer.doc, "not-allowed");
-    await waitFor(() => frames.count() > 0, "Hocuspocus to handle the viewer's frame");
+    await waitFor(() => frames.count() > 0, "Hocuspocus to handle the viewer's update");
     // Give the frame time to be (not) applied by whichever path took it.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(tableNames(serverDoc(s, roomId)!)).not.toContain("not-allowed");
+  });
+
+  // SPEC: DUR-14
+  it("does not send an edit back to its author, but sends it to everyone else, and sends the author what others changed", async () => {
+    const s = await live.start();
+    const who = await actors(s, "echo");
+    const { roomId } = await sharedDiagram(s, who);
+    const author = live.track(await RawClient.open(s.wsUrl));
+    const other = live.track(await RawClient.open(s.wsUrl));
+    await author.join(roomId, who.editor.token);
+    await other.join(roomId, who.owner.token);
+
+    const edit = new Y.Doc();
+    addTable(edit, "mine");
+    const [authorFrom, otherFrom] = [author.received.length, other.received.length];
+    author.send(frames.update(roomId, Y.encodeStateAsUpdate(edit)));
+    await author.next(isAck, authorFrom, "the acknowledgement");
+    const relayed = await other.next(isUpdate, otherFrom, "the edit at the other client");
+    const seen = new Y.Doc();
+    Y.applyUpdate(seen, relayed.payload);
+    expect(tableNames(seen)).toEqual(["mine"]);
+
+    // The other client's edit does reach the author (and is the author's first update frame).
+    const theirs = new Y.Doc();
+    addTable(theirs, "theirs");
+    other.send(frames.update(roomId, Y.encodeStateAsUpdate(theirs)));
+    const back = await author.next(isUpdate, authorFrom, "the other client's edit at the author");
+    const got = new Y.Doc();
+    Y.applyUpdate(got, back.payload);
+    expect(tableNames(got)).toEqual(["theirs"]);
+    expect(author.received.slice(authorFrom).filter(isUpdate)).toHaveLength(1);
+  });
+
+  it("keeps the fan-out latency metric bounded for a room with one client, whose echoes are all dropped", async () => {
+    const s = await live.start();
+    const { token, roomId } = await s.api.room();
+    const p = live.track(newProvider(s.wsUrl, roomId, token));
+    await synced(p);
+    const latency = s.liveshare.core.metrics.messageLatency;
+    const observed = async () => (await latency.get()).values.find((v) => v.metricName?.endsWith("_count"))?.value ?? 0;
+    const before = await observed();
+    for (let i = 0; i < 3; i++) {
+      addTable(p.doc, `alone-${i}`);
+      await acknowledged(p);
+    }
+    await waitFor(async () => (await observed()) >= before + 3, "each edit's fan-out to be observed");
   });
 });
