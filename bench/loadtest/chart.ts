@@ -45,7 +45,7 @@ export async function scenarioChart(report: ScenarioReport): Promise<string> {
     encoding: {
       x: { field: "ms", type: "quantitative", title: "latency (ms, log scale)", scale: { type: "log" }, axis: { grid: true } },
       y: { field: "fraction", type: "quantitative", title: "share of edits at or below", scale: { domain: [0, 1] }, axis: { format: "%" } },
-      color: { field: "series", type: "nominal", title: "target", sort: TARGET_ORDER.map((t) => TARGET_HEADER[t]) },
+      color: { field: "series", type: "nominal", title: "target", sort: TARGET_ORDER.map((t) => TARGET_HEADER[t]), legend: { labelLimit: 240 } },
       strokeDash: { field: "measure", type: "nominal", title: "measure", sort: ["edit", "ack"], scale: { domain: ["edit", "ack"], range: [[1, 0], [5, 3]] } },
       detail: [{ field: "series" }, { field: "measure" }],
       order: { field: "fraction", type: "quantitative" },
