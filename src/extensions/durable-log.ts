@@ -25,9 +25,10 @@ export interface DurableLogOptions {
 /**
  * Acknowledged means durable; applied does not wait for it. A client's document update is checked
  * (`updateProblem`: one that would not apply is refused, and nothing of it is applied, relayed or
- * stored), applied and broadcast, then handed to the update log (group commit), all in
- * `beforeHandleMessage` — peers never wait for the disk, and the log only ever holds updates that
- * applied (Hocuspocus's own application that follows is a no-op) — but every SyncStatus (the
+ * stored), applied and broadcast, then handed to the update log (group commit), all in `receive` —
+ * called by the live edit path (`collab/live-edits.ts`) or, for frames Hocuspocus handles, from
+ * `beforeHandleMessage` (its own application that follows is a no-op) — so peers never wait for the
+ * disk, and the log only ever holds updates that applied; but every SyncStatus (the
  * acknowledgement that brings the provider's `unsyncedChanges` to 0) is held until every update the
  * room applied before it — a client's or the server's — is in the log. Waiting for the room's updates, not only the sender's
  * own, matters twice: an edit may build on another that is not stored yet, and a provider that
@@ -79,7 +80,8 @@ export class DurableLog implements Extension, OutgoingStage {
     const problem = this.options.checked?.(frame) ? undefined : updateProblem(docUpdate);
     if (problem) this.refuse(connection, problem, documentName);
     // Applied here, before it is stored, so that only an update that applied is stored and
-    // acknowledged; y-protocols, which applies it next (a no-op then), would only print a failure.
+    // acknowledged; on Hocuspocus's path y-protocols applies it next (a no-op then), and would only
+    // print a failure.
     try {
       Y.applyUpdate(document, docUpdate, connectionOrigin(connection));
     } catch (error) {
