@@ -9,9 +9,7 @@
  */
 import { performance } from "node:perf_hooks";
 import type { CDPSession, Page } from "playwright-core";
-import type { TestServer } from "../../test/helpers/server.ts";
-import { newProvider, synced, type TestProvider } from "../../test/helpers/provider.ts";
-import { openLargeDiagram } from "./large-diagram.ts";
+import { moveRemoteCursors, openLargeDiagram, type RemoteCursors } from "./large-diagram.ts";
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const DRAG_SECONDS = 5;
@@ -26,8 +24,9 @@ declare global {
 }
 
 async function main(): Promise<void> {
-  const { server, browser, token, roomId, diagramId, url, close } = await openLargeDiagram("bench");
-  const remotes: TestProvider[] = [];
+  const diagram = await openLargeDiagram("bench");
+  const { browser, url, close } = diagram;
+  let cursors: RemoteCursors | undefined;
   try {
     // 1. Navigation → interactive, each run in a fresh context (nothing cached, no offline copy).
     const times: number[] = [];
@@ -72,67 +71,55 @@ async function main(): Promise<void> {
         };
       }
       if (run < RUNS - 1) await context.close();
-      else await dragWithRemoteCursors(page, cdp, server, { token, diagramId, roomId }, remotes);
+      else {
+        cursors = await moveRemoteCursors(diagram, REMOTE_CURSORS);
+        await dragWithRemoteCursors(page, cdp);
+      }
     }
     console.log(`navigation → interactive 500-table diagram: median ${median(times).toFixed(0)} ms (runs: ${times.map((t) => t.toFixed(0)).join(", ")} ms)`);
     console.log(`  the page's main thread was busy for a median ${median(busy).toFixed(0)} ms of that (runs: ${busy.map((t) => t.toFixed(0)).join(", ")} ms)`);
     console.log(`transfer: page and assets ${kib(transfer.page)} on the wire (${kib(transfer.pageDecoded)} decoded); the diagram's sync over the WebSocket ${kib(transfer.sync)}`);
   } finally {
-    for (const r of remotes) r.destroy();
+    cursors?.stop();
     await close();
   }
 }
 
-/** Drags one table for DRAG_SECONDS while REMOTE_CURSORS people move their cursors at 30 Hz; prints fps. */
-async function dragWithRemoteCursors(page: Page, cdp: CDPSession, server: TestServer, owner: { token: string; diagramId: string; roomId: string }, remotes: TestProvider[]): Promise<void> {
-  for (let i = 0; i < REMOTE_CURSORS; i++) {
-    const { token, userId } = await server.api.login(`remote_${i}`);
-    await server.api.request("PUT", `/api/diagrams/${owner.diagramId}/shares/${userId}`, { token: owner.token, body: { permission: "edit" } });
-    remotes.push(newProvider(server.wsUrl, owner.roomId, token));
-  }
-  await Promise.all(remotes.map((r) => synced(r, 30_000)));
-  let tick = 0;
-  const moving = setInterval(() => {
-    tick++;
-    remotes.forEach((r, i) => r.provider.awareness!.setLocalStateField("cursor", { x: 200 + ((tick * 7 + i * 50) % 2000), y: 200 + ((tick * 5 + i * 80) % 1500) }));
-  }, 33);
-  try {
-    await page.locator(".remote-cursor").first().waitFor({ timeout: 10_000 });
-    const head = (await page.locator(".react-flow__node .table-head").first().boundingBox())!;
-    await page.evaluate(() => {
-      // No named inner function: tsx would wrap it in a helper (`__name`) that the page does not have.
-      const w = window as unknown as { frames_: number[]; count_: (t: number) => void };
-      w.frames_ = [];
-      w.count_ = (t: number) => {
-        w.frames_.push(t);
-        requestAnimationFrame(w.count_);
-      };
+/** Drags one table for DRAG_SECONDS while the remote people move their cursors; prints fps. */
+async function dragWithRemoteCursors(page: Page, cdp: CDPSession): Promise<void> {
+  await page.locator(".remote-cursor").first().waitFor({ timeout: 10_000 });
+  const head = (await page.locator(".react-flow__node .table-head").first().boundingBox())!;
+  await page.evaluate(() => {
+    // No named inner function: tsx would wrap it in a helper (`__name`) that the page does not have.
+    const w = window as unknown as { frames_: number[]; count_: (t: number) => void };
+    w.frames_ = [];
+    w.count_ = (t: number) => {
+      w.frames_.push(t);
       requestAnimationFrame(w.count_);
-    });
-    await page.mouse.move(head.x + 10, head.y + head.height / 2);
-    await page.mouse.down();
-    const busyBefore = await taskSeconds(cdp);
-    const started = performance.now();
-    let step = 0;
-    while (performance.now() - started < DRAG_SECONDS * 1000) {
-      step++;
-      await page.mouse.move(head.x + 10 + (step % 200) * 2, head.y + head.height / 2 + (step % 100));
-    }
-    await page.mouse.up();
-    const busyMs = ((await taskSeconds(cdp)) - busyBefore) * 1000;
-    const frames = await page.evaluate(() => (window as unknown as { frames_: number[] }).frames_);
-    const inDrag = frames.slice(5);
-    const seconds = (inDrag[inDrag.length - 1]! - inDrag[0]!) / 1000;
-    const gaps = inDrag.slice(1).map((t, i) => t - inDrag[i]!);
-    const slow = gaps.filter((g) => g > 1000 / 30).length;
-    console.log(
-      `dragging a table with ${REMOTE_CURSORS} remote cursors moving (500 tables on screen): ${((inDrag.length - 1) / seconds).toFixed(1)} fps over ${seconds.toFixed(1)} s, ` +
-        `${slow} of ${gaps.length} frames longer than 33 ms, ${step} pointer moves`,
-    );
-    console.log(`  the page's main thread was busy ${busyMs.toFixed(0)} ms of those ${(seconds * 1000).toFixed(0)} ms: ${(busyMs / Math.max(1, inDrag.length - 1)).toFixed(1)} ms per frame`);
-  } finally {
-    clearInterval(moving);
+    };
+    requestAnimationFrame(w.count_);
+  });
+  await page.mouse.move(head.x + 10, head.y + head.height / 2);
+  await page.mouse.down();
+  const busyBefore = await taskSeconds(cdp);
+  const started = performance.now();
+  let step = 0;
+  while (performance.now() - started < DRAG_SECONDS * 1000) {
+    step++;
+    await page.mouse.move(head.x + 10 + (step % 200) * 2, head.y + head.height / 2 + (step % 100));
   }
+  await page.mouse.up();
+  const busyMs = ((await taskSeconds(cdp)) - busyBefore) * 1000;
+  const frames = await page.evaluate(() => (window as unknown as { frames_: number[] }).frames_);
+  const inDrag = frames.slice(5);
+  const seconds = (inDrag[inDrag.length - 1]! - inDrag[0]!) / 1000;
+  const gaps = inDrag.slice(1).map((t, i) => t - inDrag[i]!);
+  const slow = gaps.filter((g) => g > 1000 / 30).length;
+  console.log(
+    `dragging a table with ${REMOTE_CURSORS} remote cursors moving (500 tables on screen): ${((inDrag.length - 1) / seconds).toFixed(1)} fps over ${seconds.toFixed(1)} s, ` +
+      `${slow} of ${gaps.length} frames longer than 33 ms, ${step} pointer moves`,
+  );
+  console.log(`  the page's main thread was busy ${busyMs.toFixed(0)} ms of those ${(seconds * 1000).toFixed(0)} ms: ${(busyMs / Math.max(1, inDrag.length - 1)).toFixed(1)} ms per frame`);
 }
 
 /** Seconds the renderer's main thread has spent running tasks since Performance.enable. */

@@ -2,7 +2,7 @@
 import type { Browser } from "playwright-core";
 import { buildDiagram } from "../../src/schema-doc/index.ts";
 import { newLiveShare, type TestServer } from "../../test/helpers/server.ts";
-import { acknowledged, newProvider, synced } from "../../test/helpers/provider.ts";
+import { acknowledged, newProvider, synced, type TestProvider } from "../../test/helpers/provider.ts";
 import { ensureEditorBuilt, launchChromium } from "../../test/helpers/browser.ts";
 
 export interface LargeDiagram {
@@ -33,6 +33,37 @@ export async function openLargeDiagram(user: string): Promise<LargeDiagram> {
     async close() {
       await browser.close();
       await server.close();
+    },
+  };
+}
+
+/** People moving their cursors over the diagram: stop them with `stop()`. */
+export interface RemoteCursors {
+  stop(): void;
+}
+
+/**
+ * `count` more people, each given edit access to the diagram and joined with a Yjs provider, moving
+ * their cursors every 33 ms (30 Hz) — the crowd both editor benchmarks drag a table in front of.
+ */
+export async function moveRemoteCursors(diagram: Pick<LargeDiagram, "server" | "token" | "diagramId" | "roomId">, count: number): Promise<RemoteCursors> {
+  const { server, token, diagramId, roomId } = diagram;
+  const remotes: TestProvider[] = [];
+  for (let i = 0; i < count; i++) {
+    const other = await server.api.login(`remote_${i}`);
+    await server.api.request("PUT", `/api/diagrams/${diagramId}/shares/${other.userId}`, { token, body: { permission: "edit" } });
+    remotes.push(newProvider(server.wsUrl, roomId, other.token));
+  }
+  await Promise.all(remotes.map((r) => synced(r, 30_000)));
+  let tick = 0;
+  const moving = setInterval(() => {
+    tick++;
+    remotes.forEach((r, i) => r.provider.awareness!.setLocalStateField("cursor", { x: 200 + ((tick * 7 + i * 50) % 2000), y: 200 + ((tick * 5 + i * 80) % 1500) }));
+  }, 33);
+  return {
+    stop() {
+      clearInterval(moving);
+      for (const r of remotes) r.destroy();
     },
   };
 }

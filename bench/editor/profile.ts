@@ -7,8 +7,7 @@
  * PROFILE_OUT=file.cpuprofile: also write the profile, for Chromium's DevTools or a closer look)
  */
 import { writeFile } from "node:fs/promises";
-import { newProvider, synced, type TestProvider } from "../../test/helpers/provider.ts";
-import { openLargeDiagram } from "./large-diagram.ts";
+import { moveRemoteCursors, openLargeDiagram } from "./large-diagram.ts";
 
 interface ProfileNode {
   id: number;
@@ -56,18 +55,7 @@ async function main(): Promise<void> {
     let { profile } = (await cdp.send("Profiler.stop")) as unknown as { profile: Profile };
     if (process.env.PHASE === "drag") {
       // Ten people move their pointers while this one drags a table; profile that instead.
-      const remotes: TestProvider[] = [];
-      for (let i = 0; i < 10; i++) {
-        const other = await server.api.login(`remote_${i}`);
-        await server.api.request("PUT", `/api/diagrams/${diagramId}/shares/${other.userId}`, { token, body: { permission: "edit" } });
-        remotes.push(newProvider(server.wsUrl, roomId, other.token));
-      }
-      await Promise.all(remotes.map((r) => synced(r, 30_000)));
-      let tick = 0;
-      const moving = setInterval(() => {
-        tick++;
-        remotes.forEach((r, i) => r.provider.awareness!.setLocalStateField("cursor", { x: 200 + ((tick * 7 + i * 50) % 2000), y: 200 + ((tick * 5 + i * 80) % 1500) }));
-      }, 33);
+      const cursors = await moveRemoteCursors({ server, token, diagramId, roomId }, 10);
       await page.locator(".remote-cursor").first().waitFor({ timeout: 10_000 });
       const head = (await page.locator(".react-flow__node .table-head").first().boundingBox())!;
       await page.mouse.move(head.x + 10, head.y + head.height / 2);
@@ -89,8 +77,7 @@ async function main(): Promise<void> {
       }
       profile = ((await cdp.send("Profiler.stop")) as unknown as { profile: Profile }).profile;
       await page.mouse.up();
-      clearInterval(moving);
-      for (const r of remotes) r.destroy();
+      cursors.stop();
     }
     if (process.env.PROFILE_OUT) await writeFile(process.env.PROFILE_OUT, JSON.stringify(profile));
     const marks = await page.evaluate(() => window.performance.getEntriesByType("mark").map((m) => `${m.name} ${m.startTime.toFixed(0)}`));
