@@ -3,7 +3,7 @@ import { getRequestListener } from "@hono/node-server";
 import { Hocuspocus } from "@hocuspocus/server";
 import type { Config } from "./config.ts";
 import { CloseReason } from "./close-codes.ts";
-import { isConnectionContext, type ConnectionContext } from "./collab/connection-context.ts";
+import type { ConnectionContext } from "./collab/connection-context.ts";
 import type { Core } from "./core.ts";
 import { Tokens } from "./auth/tokens.ts";
 import { ClusterBus } from "./cluster/cluster-bus.ts";
@@ -159,8 +159,8 @@ export async function createLiveShare(config: Config, options: LiveShareOptions 
   );
   const yjsMetrics = metricsExtension({ metrics, rooms, logger: logging.child("connections") });
   const liveEdits = new LiveEdits({
-    confirmed: (context) => isConnectionContext(context) && admission.confirmed(context),
-    received: (frame, connection, documentName) => yjsMetrics.received(frame, connection, documentName),
+    confirmed: (context) => admission.confirmed(context),
+    received: (frame, connection) => yjsMetrics.received(frame, connection, connection.document.name),
     receive: (connection, frame, update) => durableLog.receive(connection, frame, update),
     fannedOut: (roomId) => yjsMetrics.fannedOut(roomId),
   });

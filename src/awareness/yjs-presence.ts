@@ -2,6 +2,7 @@ import type { Connection, Extension, beforeHandleAwarenessPayload, connectedPayl
 import type { WebSocket } from "ws";
 import type { ClientConnection, FrameStage, OutgoingStage, PassFrame, SocketOutput } from "../collab/stages.ts";
 import { FrameHeaderReader, MessageType, SyncStep, type FrameHeader } from "../collab/wire.ts";
+import { ByAddress } from "../collab/by-address.ts";
 import { isConnectionContext } from "../collab/connection-context.ts";
 import type { Metrics } from "../metrics.ts";
 import { CongestionGuard, type CongestionGuardOptions } from "./congestion.ts";
@@ -66,7 +67,7 @@ export class PresenceExtension implements Extension, FrameStage, OutgoingStage {
   extensionName = "presence";
   priority = 800;
 
-  private readonly sockets = new Map<Socket, Map<string, YjsClient>>();
+  private readonly byAddress = new ByAddress<YjsClient>();
   private readonly clients = new WeakMap<Connection, YjsClient>();
   private readonly early = new Map<Socket, Map<string, Uint8Array>>();
   /** Per `/collab` socket: the guard of its connected documents' presence against congestion. */
@@ -143,7 +144,7 @@ export class PresenceExtension implements Extension, FrameStage, OutgoingStage {
   private route(socket: Socket, client: ClientConnection | undefined, header: FrameHeader): boolean {
     try {
       const { type } = header;
-      const yjs = this.lookup(socket, header);
+      const yjs = this.byAddress.get(socket, header);
       if (!yjs) return type === MessageType.Awareness && this.hold(socket, header.address, header.bytes);
       if (yjs.closing) return true;
       if (type === MessageType.Awareness) {
@@ -186,13 +187,6 @@ export class PresenceExtension implements Extension, FrameStage, OutgoingStage {
     return true;
   }
 
-  private lookup(socket: Socket, { address, room }: FrameHeader): YjsClient | undefined {
-    const documents = this.sockets.get(socket);
-    if (!documents) return undefined;
-    // Like Hocuspocus: an address `name\0suffix` (a multiplexing provider) falls back to the plain name.
-    return documents.get(address) ?? (room === address ? undefined : documents.get(room));
-  }
-
   /** The connection's presence identity, registered on first sight; undefined before authentication. */
   private clientFor(connection: Connection): YjsClient | undefined {
     const known = this.clients.get(connection);
@@ -210,17 +204,8 @@ export class PresenceExtension implements Extension, FrameStage, OutgoingStage {
     };
     const client: YjsClient = { connection, sender, critical: this.options.limiter.bucket(), closing: false };
     this.clients.set(connection, client);
-    const socket = connection.webSocket;
-    const address = connection.messageAddress;
-    let documents = this.sockets.get(socket);
-    if (!documents) this.sockets.set(socket, (documents = new Map()));
-    documents.set(address, client);
-    connection.onClose((document) => {
-      const current = this.sockets.get(socket);
-      if (current?.get(address) === client) current.delete(address);
-      if (current?.size === 0) this.sockets.delete(socket);
-      this.options.presence.leave(document, sender);
-    });
+    this.byAddress.set(connection, client);
+    connection.onClose((document) => this.options.presence.leave(document, sender));
     return client;
   }
 }

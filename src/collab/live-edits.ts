@@ -3,16 +3,17 @@ import * as decoding from "lib0/decoding";
 import type { WebSocket } from "ws";
 import { Refusal } from "../close-codes.ts";
 import { connectionOf } from "../origins.ts";
-import { isConnectionContext } from "./connection-context.ts";
+import { ByAddress } from "./by-address.ts";
+import { isConnectionContext, type ConnectionContext } from "./connection-context.ts";
 import type { ClientConnection, FrameStage, OutgoingStage, PassFrame } from "./stages.ts";
 import { MessageType, SyncStep, bodyDecoder, readVarUint, type FrameHeader, type WireCursor } from "./wire.ts";
 
 /** What the live edit path needs of the rest of the server. */
 export interface LiveEditsOptions {
   /** The connection's role needs no second look (`Admission.confirmed`); otherwise Hocuspocus's hooks look first. */
-  confirmed: (context: unknown) => boolean;
+  confirmed: (context: ConnectionContext) => boolean;
   /** Counts the frame as received (`MetricsExtension.received`). */
-  received: (frame: Uint8Array, connection: Connection, documentName: string) => void;
+  received: (frame: Uint8Array, connection: Connection) => void;
   /** Checks, applies and logs the update; throws a `Refusal` for one that does not apply (`DurableLog.receive`). */
   receive: (connection: Connection, frame: Uint8Array, update: Uint8Array) => void;
   /** A room's update broadcast reached a connection, which was not sent it (`MetricsExtension.fannedOut`). */
@@ -45,8 +46,8 @@ export interface LiveEditsOptions {
  */
 export class LiveEdits implements Extension, FrameStage, OutgoingStage {
   extensionName = "live-edits";
-  /** Socket → address → its document connection, from `connected` until the connection closes. */
-  private readonly sockets = new WeakMap<object, Map<string, Connection>>();
+  /** Each socket's document connections, from `connected` until they close. */
+  private readonly connections = new ByAddress<Connection>();
   /** The acknowledgement of each connection: the same bytes every time. */
   private readonly acknowledgements = new WeakMap<Connection, Uint8Array>();
   /** The update the room's document emitted for each connection's latest edit, until a Sync update frame goes to it. */
@@ -56,16 +57,7 @@ export class LiveEdits implements Extension, FrameStage, OutgoingStage {
   constructor(private readonly options: LiveEditsOptions) {}
 
   async connected({ connection }: connectedPayload): Promise<void> {
-    if (!connection.document.hasConnection(connection)) return;
-    const socket = connection.webSocket;
-    const address = connection.messageAddress;
-    let connections = this.sockets.get(socket);
-    if (!connections) this.sockets.set(socket, (connections = new Map()));
-    const known = connections;
-    known.set(address, connection);
-    connection.onClose(() => {
-      if (known.get(address) === connection) known.delete(address);
-    });
+    if (connection.document.hasConnection(connection)) this.connections.set(connection, connection);
   }
 
   async afterLoadDocument({ document }: afterLoadDocumentPayload): Promise<void> {
@@ -89,14 +81,14 @@ export class LiveEdits implements Extension, FrameStage, OutgoingStage {
   take(frame: Uint8Array, header: FrameHeader | undefined, socket: WebSocket, client: ClientConnection): boolean {
     // `syncStep` is -1 for every type but Sync and SyncReply.
     if (header === undefined || header.syncStep !== SyncStep.Update) return false;
-    const connection = this.connectionAt(socket, header);
+    const connection = this.connections.get(socket, header);
     if (!connection || !this.live(connection)) return false;
     const decoder = bodyDecoder(header);
     decoding.readVarUint(decoder);
     const update = decoding.readVarUint8Array(decoder);
     // Hocuspocus's idle timeout counts the frames it is handed; this one is not.
     client.lastMessageReceivedAt = Date.now();
-    this.options.received(frame, connection, connection.document.name);
+    this.options.received(frame, connection);
     try {
       this.options.receive(connection, frame, update);
     } catch (error) {
@@ -110,7 +102,7 @@ export class LiveEdits implements Extension, FrameStage, OutgoingStage {
 
   /** Whether the update in this Sync update frame is exactly the receiving connection's own last edit. */
   private echoes(socket: WebSocket, header: FrameHeader): boolean {
-    const connection = this.connectionAt(socket, header);
+    const connection = this.connections.get(socket, header);
     const own = connection && this.ownUpdates.get(connection);
     if (!own) return false;
     // Whatever this frame is, it is the room's first since that edit: the next one is not its echo.
@@ -124,12 +116,6 @@ export class LiveEdits implements Extension, FrameStage, OutgoingStage {
     const start = cursor.pos;
     for (let i = 0; i < length; i++) if (bytes[start + i] !== own[i]) return false;
     return true;
-  }
-
-  private connectionAt(socket: WebSocket, header: FrameHeader): Connection | undefined {
-    const connections = this.sockets.get(socket);
-    // Like Hocuspocus: an address `name\0suffix` falls back to the plain name.
-    return connections?.get(header.address) ?? (header.room === header.address ? undefined : connections?.get(header.room));
   }
 
   /** Whether Hocuspocus may be left out: the connection is in its room, may write, and nothing of it waits. */
