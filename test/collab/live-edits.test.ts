@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { liveShareFixture } from "../helpers/fixture.ts";
 import { acknowledged, newProvider, synced } from "../helpers/provider.ts";
-import { addTable, serverDoc, storedState, tableNames } from "../helpers/documents.ts";
+import { addTable, serverDoc, storedDocument, storedState, tableNames } from "../helpers/documents.ts";
 import { actors, sharedDiagram } from "../helpers/users.ts";
 import type { TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -112,4 +112,56 @@ describe("the live edit path", () => {
     }
     await waitFor(async () => (await observed()) >= before + 3, "each edit's fan-out to be observed");
   });
+
+  // SPEC: AUTH-9, DUR-1
+  for (const [what, change] of [
+    ["the share is removed", { method: "DELETE" as const, body: undefined }],
+    ["the editor is downgraded to view", { method: "PUT" as const, body: { permission: "view" } }],
+  ] as const) {
+    it(`applies none of a stream of edits sent after ${what} returns, and stores exactly what it applied`, async () => {
+      const s = await live.start();
+      const who = await actors(s, "race");
+      const { roomId, diagramId } = await sharedDiagram(s, who);
+      // The owner stays, so the room stays loaded when the editor goes.
+      const owner = live.track(newProvider(s.wsUrl, roomId, who.owner.token));
+      await synced(owner);
+      const editor = live.track(await RawClient.open(s.wsUrl));
+      await editor.join(roomId, who.editor.token);
+
+      // Edits back to back, one frame each, until the socket closes or 400 are out.
+      let seq = 0;
+      let sentWhenReturned = Number.POSITIVE_INFINITY;
+      const sending = (async () => {
+        while (seq < 400 && editor.closeEvent === undefined) {
+          const doc = new Y.Doc();
+          addTable(doc, `e-${String(seq).padStart(3, "0")}`);
+          editor.send(frames.update(roomId, Y.encodeStateAsUpdate(doc)));
+          seq += 1;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      await waitFor(() => seq >= 20, "the stream to be going");
+      const { status } = await s.api.request(change.method, `/api/diagrams/${diagramId}/shares/${who.editor.userId}`, { token: who.owner.token, body: change.body });
+      sentWhenReturned = seq;
+      expect(status).toBeLessThan(300);
+      await waitFor(() => seq >= sentWhenReturned + 20 || editor.closeEvent !== undefined, "edits sent after the change");
+      await sending;
+
+      // Whatever was in flight has been handled once the owner sees the room settle.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const applied = tableNames(serverDoc(s, roomId)!).map((name) => Number(name.slice(2)));
+      await waitFor(() => tableNames(owner.doc).length === applied.length, "the owner to see what was applied");
+      // In order, none of those sent once the change had returned, and none lost before it.
+      expect(applied.length).toBeGreaterThan(0);
+      expect(applied.every((n) => n < sentWhenReturned)).toBe(true);
+      expect(applied).toEqual(applied.map((_, i) => i));
+      // Acknowledged only what was applied; stored exactly what was applied.
+      const acks = editor.received.filter((f) => f.type === "sync-status" && f.applied).length;
+      expect(acks).toBeLessThanOrEqual(applied.length);
+      await waitFor(async () => {
+        const stored = (await storedDocument(s.db, diagramId)) as { shared: { tables: Record<string, { name: string }> } };
+        return Object.values(stored.shared.tables).length === applied.length;
+      }, "every applied edit to be stored");
+    });
+  }
 });
