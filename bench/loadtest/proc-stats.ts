@@ -14,6 +14,8 @@ const PAGE_BYTES = 4096;
 export interface ProcSample {
   /** User + system CPU seconds since the process started. */
   cpuSeconds: number;
+  /** Of them, in user space (the process's own code, V8 and its libraries; the rest is the kernel's). */
+  userSeconds: number;
   rssBytes: number;
 }
 
@@ -26,7 +28,7 @@ export function readProc(pid: number): ProcSample | undefined {
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
     const rssPages = Number(fields[21]);
-    return { cpuSeconds: (utime + stime) / TICKS_PER_SECOND, rssBytes: rssPages * PAGE_BYTES };
+    return { cpuSeconds: (utime + stime) / TICKS_PER_SECOND, userSeconds: utime / TICKS_PER_SECOND, rssBytes: rssPages * PAGE_BYTES };
   } catch {
     return undefined;
   }

@@ -43,6 +43,10 @@ export interface TargetResult {
   server: {
     source: "/proc" | "/metrics" | "none";
     cpuCores: number;
+    /** Of `cpuCores`, in user space (the rest is the kernel's: socket reads and writes). */
+    userCores: number;
+    /** Garbage-collection pauses, ms per second of the window (LiveShare's /metrics). */
+    gcMsPerSecond: number | undefined;
     cpuMsPerDeliveredEdit: number;
     rssPeakMB: number;
     rssEndMB: number;
@@ -134,6 +138,8 @@ export function assemble(target: Target, options: RunOptions, delivery: Delivery
     server: {
       source: m.serverSource,
       cpuCores: m.serverCores,
+      userCores: m.serverUserCores,
+      gcMsPerSecond: m.serverGcMsPerSecond,
       cpuMsPerDeliveredEdit: (m.serverCpuSeconds * 1000) / delivery.deliveredEdits,
       rssPeakMB: m.rssPeakMB,
       rssEndMB: m.rssEndMB,

@@ -1,6 +1,10 @@
 /** Figures of a LiveShare's /metrics (prom-client's default process and Node.js metrics). */
 export interface MetricsSample {
   cpu: number;
+  /** Of `cpu`, in user space. */
+  user: number;
+  /** Time in garbage-collection pauses so far, every kind (prom-client's `nodejs_gc_duration_seconds`). */
+  gc: number;
   rss: number;
   heapUsed: number;
   heapTotal: number;
@@ -20,8 +24,12 @@ export async function scrapeMetrics(httpUrl: string): Promise<MetricsSample | un
     const value = (name: string) => Number(text.match(new RegExp(`^${name} ([0-9.e+-]+)$`, "m"))?.[1]);
     const cpu = value("process_cpu_seconds_total");
     if (!Number.isFinite(cpu)) return undefined;
+    let gc = 0;
+    for (const match of text.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*\} ([0-9.e+-]+)$/gm)) gc += Number(match[1]);
     return {
       cpu,
+      user: value("process_cpu_user_seconds_total"),
+      gc,
       rss: value("process_resident_memory_bytes") || 0,
       heapUsed: value("nodejs_heap_size_used_bytes"),
       heapTotal: value("nodejs_heap_size_total_bytes"),

@@ -9,7 +9,7 @@ interface Snapshot {
   machine: number;
   postgres: number;
   backends: Map<number, number> | undefined;
-  server: { cpu: number; rss: number } | undefined;
+  server: { cpu: number; user: number; rss: number } | undefined;
 }
 
 /** What the window measured outside the workers, in cores over the window (and MB). */
@@ -17,6 +17,10 @@ export interface WindowFigures {
   serverSource: "/proc" | "/metrics" | "none";
   serverCpuSeconds: number;
   serverCores: number;
+  /** Of `serverCores`, in user space: JavaScript, V8 and libraries (the rest is system calls). */
+  serverUserCores: number;
+  /** Milliseconds per second the server spent in garbage-collection pauses (LiveShare's /metrics). */
+  serverGcMsPerSecond: number | undefined;
   rssPeakMB: number;
   rssEndMB: number;
   /** Every postgres process on the machine (other users of the same PostgreSQL included). */
@@ -84,6 +88,8 @@ export class WindowSampler {
       serverSource: this.server.pid ? "/proc" : a?.server ? "/metrics" : "none",
       serverCpuSeconds,
       serverCores,
+      serverUserCores: a?.server && b?.server ? (b.server.user - a.server.user) / seconds : Number.NaN,
+      serverGcMsPerSecond: this.heap && this.metricsAtStart ? ((this.heap.gc - this.metricsAtStart.gc) * 1000) / seconds : undefined,
       rssPeakMB: (this.rss?.peakBytes ?? Math.max(a?.server?.rss ?? 0, b?.server?.rss ?? 0)) / 2 ** 20,
       rssEndMB: (b?.server?.rss ?? 0) / 2 ** 20,
       postgresCores,
@@ -111,7 +117,7 @@ export class WindowSampler {
     let server: Snapshot["server"];
     if (this.server.pid) {
       const proc = readProc(this.server.pid);
-      server = proc && { cpu: proc.cpuSeconds, rss: proc.rssBytes };
+      server = proc && { cpu: proc.cpuSeconds, user: proc.userSeconds, rss: proc.rssBytes };
     } else {
       server = await scrapeMetrics(this.server.httpUrl);
     }

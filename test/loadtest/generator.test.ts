@@ -49,6 +49,10 @@ describe("the load generator", () => {
     expect(result.edits.byProtocol["json→yjs"]!.delivered).toBeGreaterThan(0);
     expect(result.edits.byProtocol["yjs→json"]!.delivered).toBeGreaterThan(0);
     expect(result.server.source).toBe("/metrics");
+    // CPU split into user space and kernel, and GC pauses, from the server's own /metrics.
+    expect(result.server.userCores).toBeGreaterThan(0);
+    expect(result.server.userCores).toBeLessThanOrEqual(result.server.cpuCores);
+    expect(result.server.gcMsPerSecond).toBeGreaterThanOrEqual(0);
     expect(result.errors).toMatchObject({ disconnects: 0, failedUsers: 0 });
     expect(result.errors.samples).toEqual([]);
   });
@@ -59,6 +63,10 @@ describe("the load generator", () => {
     expect(result.edits.delivered).toBeGreaterThan(0);
     expect(result.server.source).toBe("/proc");
     expect(result.server.cpuCores).toBeGreaterThan(0);
+    expect(result.server.userCores).toBeGreaterThanOrEqual(0);
+    expect(result.server.userCores).toBeLessThanOrEqual(result.server.cpuCores);
+    // Not one of LiveShare's: no /metrics to read GC pauses from.
+    expect(result.server.gcMsPerSecond).toBeUndefined();
     expect(result.server.rssPeakMB).toBeGreaterThan(0);
     expect(result.server.crash).toBeUndefined();
     expect(result.serverPid).toBeDefined();
