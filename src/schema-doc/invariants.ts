@@ -6,7 +6,7 @@
  * deletes the same Yjs items and they converge.
  */
 import * as Y from "yjs";
-import { columnIdOf, columnIdsOf, columnsOf, relationshipsOf, tableMap, tablesOf } from "./layout.ts";
+import { COLUMNS, columnIdOf, columnIdsOf, columnsOf, relationshipsOf, tableMap, tablesOf } from "./layout.ts";
 import { toRelationshipJson } from "./read.ts";
 import type { RelationshipJson } from "./types.ts";
 import { touchedElements } from "./touched.ts";
@@ -39,9 +39,19 @@ export function repairInvariants(doc: Y.Doc, origin: unknown): number {
  * own origin to save a pass; running on it finds nothing anyway).
  */
 export function repairAfterTransaction(doc: Y.Doc, transaction: Y.Transaction, origin: unknown): number {
-  const touched = touchedElements(doc, transaction);
+  const touched = touchedElements(doc, transaction, changesColumnIds);
   if (touched.tables.size === 0 && touched.relationships.size === 0) return 0;
   return repair(doc, collectViolations(doc, touched), origin);
+}
+
+/**
+ * Whether a change inside a table can break an invariant: both rules read a table only through its
+ * column ids — a change to its column array (or to any array in it), to a map's `columns` (the array
+ * replaced) or to a map's `id` (a column renamed to another id). Moving, renaming or recolouring a
+ * table, or editing a column's other fields, cannot — and those are most edits.
+ */
+function changesColumnIds(type: object, keys: ReadonlySet<string | null>): boolean {
+  return type instanceof Y.Array || keys.has("id") || keys.has(COLUMNS);
 }
 
 interface Scope {

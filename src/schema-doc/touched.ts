@@ -16,9 +16,17 @@ export interface TouchedElements {
  * the top-level entry that contains it, by walking `_item.parent` up. This costs O(depth) per
  * changed type, unlike deep observers, which compute event paths for every nested event.
  *
+ * `counts`, when given, picks the changes inside a table that matter to the caller (`keys` are the
+ * changed keys of a map, `null` for an array); a table added, replaced or deleted, and any change
+ * inside a relationship, always count.
+ *
  * A touched id may since have been deleted: callers check the map to tell changes from deletions.
  */
-export function touchedElements(doc: Y.Doc, transaction: Y.Transaction): TouchedElements {
+export function touchedElements(
+  doc: Y.Doc,
+  transaction: Y.Transaction,
+  counts?: (type: object, keys: ReadonlySet<string | null>) => boolean,
+): TouchedElements {
   const tables = tablesOf(doc);
   const relationships = relationshipsOf(doc);
   const touched: TouchedElements = { tables: new Set(), relationships: new Set() };
@@ -34,6 +42,7 @@ export function touchedElements(doc: Y.Doc, transaction: Y.Transaction): Touched
     }
     const entry = topLevelEntry(type);
     if (entry === undefined) continue;
+    if (counts !== undefined && entry.parent === tables && !counts(type, keys)) continue;
     bucketOf(entry.parent)?.add(entry.key);
   }
   return touched;

@@ -160,6 +160,51 @@ describe("repairAfterTransaction", () => {
     expect(findViolations(server)).toEqual([]);
   });
 
+  // What a raw Yjs client can do that no operation does: change a column's id, or replace a table's column array.
+  it("repairs a column whose id a client changed to one its table already has", () => {
+    const server = guardedReplica();
+    syncInto(server, usersAndOrders(replica(1)));
+    const client = replica(4);
+    syncInto(client, server);
+    const columns = tablesOf(client).get(ORDERS) as Y.Map<unknown>;
+    ((columns.get("columns") as Y.Array<Y.Map<unknown>>).get(1)).set("id", "orders.id");
+    syncInto(server, client);
+    expect(readTable(server, ORDERS)?.columns.map((c) => c.id)).toEqual(["orders.id"]);
+    // The relationship named the column that is gone.
+    expect(readSchema(server).relationships).toEqual([]);
+    expect(findViolations(server)).toEqual([]);
+  });
+
+  it("repairs a table whose column array a client replaced with one that repeats an id", () => {
+    const server = guardedReplica();
+    syncInto(server, usersAndOrders(replica(1)));
+    const client = replica(4);
+    syncInto(client, server);
+    const columns = new Y.Array<Y.Map<unknown>>();
+    columns.push([new Y.Map<unknown>([["id", "users.id"], ["name", "id"], ["type", "uuid"]]), new Y.Map<unknown>([["id", "users.id"], ["name", "again"], ["type", "uuid"]])]);
+    (tablesOf(client).get(USERS) as Y.Map<unknown>).set("columns", columns);
+    syncInto(server, client);
+    expect(readTable(server, USERS)?.columns.map((c) => c.name)).toEqual(["id"]);
+    expect(findViolations(server)).toEqual([]);
+  });
+
+  it("does not look into a table that was only moved or renamed: those cannot break an invariant", () => {
+    const doc = usersAndOrders();
+    // A duplicate column no transaction noticed: a move or a rename of its table leaves it to a full repair.
+    doc.transact(() => ((tablesOf(doc).get(USERS) as Y.Map<unknown>).get("columns") as Y.Array<Y.Map<unknown>>).push([new Y.Map<unknown>([["id", "users.id"]])]));
+    let repaired = -1;
+    const listener = (transaction: Y.Transaction): void => {
+      repaired = repairAfterTransaction(doc, transaction, REPAIR);
+    };
+    doc.on("afterTransaction", listener);
+    applyOperation(doc, { type: "MoveTable", table_id: USERS, x: 10, y: 20 }, "me");
+    expect(repaired).toBe(0);
+    applyOperation(doc, { type: "RenameTable", table_id: USERS, name: "people" }, "me");
+    expect(repaired).toBe(0);
+    doc.off("afterTransaction", listener);
+    expect(findViolations(doc)).toEqual([{ kind: "duplicate_column", table_id: USERS, column_id: "users.id", index: 2 }]);
+  });
+
   it("ignores what the transaction did not touch", () => {
     const doc = usersAndOrders();
     // Broken without any transaction noticing: only a full repair would find it.
