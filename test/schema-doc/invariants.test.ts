@@ -166,8 +166,8 @@ describe("repairAfterTransaction", () => {
     syncInto(server, usersAndOrders(replica(1)));
     const client = replica(4);
     syncInto(client, server);
-    const columns = tablesOf(client).get(ORDERS) as Y.Map<unknown>;
-    ((columns.get("columns") as Y.Array<Y.Map<unknown>>).get(1)).set("id", "orders.id");
+    const orders = tablesOf(client).get(ORDERS) as Y.Map<unknown>;
+    (orders.get("columns") as Y.Array<Y.Map<unknown>>).get(1).set("id", "orders.id");
     syncInto(server, client);
     expect(readTable(server, ORDERS)?.columns.map((c) => c.id)).toEqual(["orders.id"]);
     // The relationship named the column that is gone.
@@ -181,7 +181,8 @@ describe("repairAfterTransaction", () => {
     const client = replica(4);
     syncInto(client, server);
     const columns = new Y.Array<Y.Map<unknown>>();
-    columns.push([new Y.Map<unknown>([["id", "users.id"], ["name", "id"], ["type", "uuid"]]), new Y.Map<unknown>([["id", "users.id"], ["name", "again"], ["type", "uuid"]])]);
+    const column = (name: string) => new Y.Map<unknown>([["id", "users.id"], ["name", name], ["type", "uuid"]]);
+    columns.push([column("id"), column("again")]);
     (tablesOf(client).get(USERS) as Y.Map<unknown>).set("columns", columns);
     syncInto(server, client);
     expect(readTable(server, USERS)?.columns.map((c) => c.name)).toEqual(["id"]);
@@ -191,7 +192,8 @@ describe("repairAfterTransaction", () => {
   it("does not look into a table that was only moved or renamed: those cannot break an invariant", () => {
     const doc = usersAndOrders();
     // A duplicate column no transaction noticed: a move or a rename of its table leaves it to a full repair.
-    doc.transact(() => ((tablesOf(doc).get(USERS) as Y.Map<unknown>).get("columns") as Y.Array<Y.Map<unknown>>).push([new Y.Map<unknown>([["id", "users.id"]])]));
+    const users = tablesOf(doc).get(USERS) as Y.Map<unknown>;
+    doc.transact(() => (users.get("columns") as Y.Array<Y.Map<unknown>>).push([new Y.Map<unknown>([["id", "users.id"]])]));
     let repaired = -1;
     const listener = (transaction: Y.Transaction): void => {
       repaired = repairAfterTransaction(doc, transaction, REPAIR);
