@@ -7,7 +7,7 @@
  * for everything read here: this reader only narrows what is read, never what is accepted.
  */
 import { MAX_COORDINATE, type Point } from "./state.ts";
-import type { CursorContext } from "./state-text.ts";
+import { BRACE_CLOSE, COMMA, type CursorContext } from "./state-text.ts";
 
 /**
  * The cursor of `bytes[start, end)` — one state's JSON text — when it is `context`'s text with only
@@ -31,8 +31,6 @@ const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
-const COMMA = 0x2c;
-const BRACE_CLOSE = 0x7d;
 
 /**
  * A cursor value written as `JSON.stringify` writes one, read from `bytes[start, end)`: `null`, or

@@ -81,13 +81,13 @@ export function cursorTextIn(context: CursorContext, next: string): string | und
 }
 
 const BRACE_OPEN = 0x7b;
-const BRACE_CLOSE = 0x7d;
+export const BRACE_CLOSE = 0x7d;
 const BRACKET_OPEN = 0x5b;
 const BRACKET_CLOSE = 0x5d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
-const COMMA = 0x2c;
+export const COMMA = 0x2c;
 
 function skipSpace(text: string, i: number): number {
   for (;;) {

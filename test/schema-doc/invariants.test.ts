@@ -161,11 +161,17 @@ describe("repairAfterTransaction", () => {
   });
 
   // What a raw Yjs client can do that no operation does: change a column's id, or replace a table's column array.
-  it("repairs a column whose id a client changed to one its table already has", () => {
+  /** A guarded server holding the users/orders diagram, and a raw Yjs client synced with it. */
+  function serverAndClient(): [Y.Doc, Y.Doc] {
     const server = guardedReplica();
     syncInto(server, usersAndOrders(replica(1)));
     const client = replica(4);
     syncInto(client, server);
+    return [server, client];
+  }
+
+  it("repairs a column whose id a client changed to one its table already has", () => {
+    const [server, client] = serverAndClient();
     const orders = tablesOf(client).get(ORDERS) as Y.Map<unknown>;
     (orders.get("columns") as Y.Array<Y.Map<unknown>>).get(1).set("id", "orders.id");
     syncInto(server, client);
@@ -176,10 +182,7 @@ describe("repairAfterTransaction", () => {
   });
 
   it("repairs a table whose column array a client replaced with one that repeats an id", () => {
-    const server = guardedReplica();
-    syncInto(server, usersAndOrders(replica(1)));
-    const client = replica(4);
-    syncInto(client, server);
+    const [server, client] = serverAndClient();
     const columns = new Y.Array<Y.Map<unknown>>();
     const column = (name: string) => new Y.Map<unknown>([["id", "users.id"], ["name", name], ["type", "uuid"]]);
     columns.push([column("id"), column("again")]);
